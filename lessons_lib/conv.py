@@ -463,8 +463,8 @@ def correlate2d(image, kernel, stride=1, padding=0, dilation=1) -> np.ndarray:
 
     Examples
     --------
-    >>> correlate2d([[0, 3, 6, 9], [1, 4, 7, 10], [2, 5, 8, 11], [3, 6, 9, 12]],
-    ...             [[0, 1, 0], [0, 1, 0], [0, 1, 0]]).tolist()
+    >>> grid = np.arange(4)[:, None] + 3 * np.arange(4)   # rows 0 3 6 9, 1 4 7 10, ...
+    >>> correlate2d(grid, [[0, 1, 0], [0, 1, 0], [0, 1, 0]]).tolist()
     [[12, 21], [15, 24]]
     """
     image = _as_array(image, "image", 2)

@@ -49,6 +49,8 @@ __all__ = [
     "load_mnist",
     "prepare_datasets",
     "sample_photo",
+    "seed_example",
+    "seed_example_names",
     "verify_datasets",
 ]
 
@@ -730,6 +732,84 @@ def sample_photo(name: str, gray: bool = False) -> np.ndarray:
 
         img = np.clip(np.round(rgb2gray(img[..., :3]) * 255.0), 0, 255).astype(np.uint8)
     return img
+
+
+# --------------------------------------------------------------------------- seed examples
+
+_SEED_EXAMPLES_FILE = Path(__file__).with_name("seed_examples.json")
+
+
+def _seed_examples() -> dict:
+    import json
+
+    with open(_SEED_EXAMPLES_FILE, encoding="utf-8") as f:
+        return {k: v for k, v in json.load(f).items() if not k.startswith("_")}
+
+
+def seed_example_names() -> list[str]:
+    """Names of the worked examples from the course's source documents.
+
+    Returns
+    -------
+    list of str
+        Sorted names accepted by :func:`seed_example`.
+
+    Examples
+    --------
+    >>> "scipy_image" in seed_example_names()
+    True
+    """
+    return sorted(_seed_examples())
+
+
+def seed_example(name: str, info: bool = False):
+    """A worked example's numbers, exactly as the course's source documents give them.
+
+    The lessons reproduce the sources' worked examples with their own code and
+    assert the results against these numbers. They are kept in one file,
+    ``lessons_lib/seed_examples.json``, with the source each comes from.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`seed_example_names`.
+    info : bool, default False
+        Also return the entry's description: which source, what it is, and a
+        note where the source printed something inexact.
+
+    Returns
+    -------
+    numpy.ndarray or (numpy.ndarray, dict)
+        The numbers (integers stay integers); with ``info=True``, also a dict
+        with the keys ``source``, ``what`` and, where present, ``note``.
+
+    Raises
+    ------
+    TypeError
+        ``name`` is not a string or ``info`` is not a bool.
+    ValueError
+        ``name`` is not a known example (the message lists them).
+
+    Examples
+    --------
+    >>> seed_example("scipy_image")
+    array([[255,   7,   3],
+           [212, 240,   4],
+           [218, 216, 230]])
+    >>> seed_example("sharpen_patch_top_left", info=True)[1]["source"]
+    '001'
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string, got {name!r}")
+    _check_bool("info", info)
+    examples = _seed_examples()
+    if name not in examples:
+        raise ValueError(f"name={name!r} is not a seed example; choose one of: {', '.join(sorted(examples))}")
+    entry = examples[name]
+    value = np.array(entry["value"])
+    if not info:
+        return value
+    return value, {k: v for k, v in entry.items() if k != "value"}
 
 
 # --------------------------------------------------------------------------- command line

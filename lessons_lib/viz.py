@@ -136,8 +136,9 @@ def show_matrix(matrix, ax=None, title=None, fmt=None, cmap="Blues", highlight=N
         size = fontsize or (10 if max(rows, cols) <= 8 else 7)
         for r in range(rows):
             for c in range(cols):
-                ax.text(c, r, _format_number(m[r, c], fmt), ha="center", va="center",
-                        fontsize=size, color=_text_colour(shown, values[r, c]))
+                if np.isfinite(values[r, c]):  # NaN cells are left blank
+                    ax.text(c, r, _format_number(m[r, c], fmt), ha="center", va="center",
+                            fontsize=size, color=_text_colour(shown, values[r, c]))
     ax.set_xticks(np.arange(-0.5, cols, 1), minor=True)
     ax.set_yticks(np.arange(-0.5, rows, 1), minor=True)
     ax.grid(which="minor", color="white", linewidth=1.0)
@@ -435,8 +436,11 @@ def animate_sliding_window(image, kernel, stride=1, padding=0, flip=False, inter
 def animate_conv1d(x, h, mode="full", interval=900):
     """Animate 1D convolution: the flipped kernel slides along the signal.
 
-    Each frame shows the zero-padded signal, the flipped kernel under it at
-    the current shift, the products, and the output so far.
+    Each frame shows the zero-padded signal with the current window, the
+    flipped kernel under it, and the output so far; the title writes out the
+    products. As in :func:`numpy.convolve`, the longer sequence is the one
+    that is padded and the shorter one slides (convolution is commutative),
+    so a "valid" animation never touches padding.
 
     Parameters
     ----------
@@ -468,40 +472,34 @@ def animate_conv1d(x, h, mode="full", interval=900):
 
     full = convolve1d(x, h, mode="full")
     kept = convolve1d(x, h, mode=mode)
-    x = np.asarray(x)
-    h = np.asarray(h)
-    n, m = x.size, h.size
-    # positions (indices into the full output) that this mode keeps
+    x, h = np.asarray(x), np.asarray(h)
+    if h.size > x.size:
+        x, h = h, x
+    m = h.size
+    # the full output's indices that this mode keeps (numpy centres them)
     start = (full.size - kept.size) // 2
     positions = list(range(start, start + kept.size))
     padded = np.concatenate([np.zeros(m - 1), x, np.zeros(m - 1)])
     flipped = h[::-1]
+    width = padded.size
 
-    fig, axes = plt.subplots(3, 1, figsize=(0.5 * padded.size + 1.5, 3.2))
+    fig, axes = plt.subplots(3, 1, figsize=(0.55 * width + 1.0, 3.9))
 
     def update(k):
         pos = positions[k]
         for ax in axes:
             ax.clear()
-        show_matrix(padded, ax=axes[0], title="signal x, zero-padded", cmap="Greys",
+        show_matrix(padded, ax=axes[0], title="signal, with zeros added at both ends", cmap="Greys",
                     vmin=padded.min() - 1, vmax=padded.max() * 3 + 1, highlight=(0, pos, 1, m))
-        row = np.full(padded.size, np.nan)
-        row[pos:pos + m] = flipped
-        axes[1].imshow(np.zeros((1, padded.size)), cmap="Greys", vmin=0, vmax=1)
-        for j in range(m):
-            axes[1].text(pos + j, 0, _format_number(flipped[j], None), ha="center", va="center",
-                         fontsize=10, color="tab:red")
-        axes[1].set_title("kernel h, flipped, at shift %d" % pos)
-        axes[1].axis("off")
-        out_row = np.full(full.size, np.nan)
+        under = np.full(width, np.nan)
+        under[pos:pos + m] = flipped
+        show_matrix(under, ax=axes[1], title=f"kernel, flipped, shifted by {pos}", cmap="Reds",
+                    vmin=min(0, flipped.min()) - abs(flipped).max(), vmax=abs(flipped).max() * 3)
+        done = np.full(width, np.nan)
         for i in positions[: k + 1]:
-            out_row[i] = full[i]
-        axes[2].imshow(np.zeros((1, full.size)), cmap="Greys", vmin=0, vmax=1)
-        for i in positions[: k + 1]:
-            axes[2].text(i + m - 1, 0, _format_number(full[i], None), ha="center", va="center", fontsize=10)
-        axes[2].set_xlim(-0.5, padded.size - 0.5)
-        axes[2].set_title(f"output ({mode})")
-        axes[2].axis("off")
+            done[i + m - 1] = full[i]
+        show_matrix(done, ax=axes[2], title=f"output ({mode})", cmap="Blues",
+                    vmin=full.min() - 1, vmax=full.max() * 3 + 1, highlight=(0, pos + m - 1, 1, 1))
         products = " + ".join(
             f"{_format_number(a, None)}*{_format_number(b, None)}"
             for a, b in zip(padded[pos:pos + m], flipped)
@@ -509,5 +507,5 @@ def animate_conv1d(x, h, mode="full", interval=900):
         fig.suptitle(f"y[{pos}] = {products} = {_format_number(full[pos], None)}", fontsize=10)
 
     update(0)
-    fig.tight_layout()
+    fig.tight_layout(h_pad=1.2)
     return _animation_html(fig, update, len(positions), interval)

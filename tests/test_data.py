@@ -457,3 +457,39 @@ def test_docstring_examples(tmp_path, monkeypatch):
             if inspect.signature(obj).parameters:
                 sections.append("Parameters")
             assert all(section in doc for section in sections), name
+
+
+# --------------------------------------------------------------------------- seed examples
+
+
+def test_every_seed_example_loads_with_its_source():
+    names = data.seed_example_names()
+    assert len(names) >= 10
+    for name in names:
+        value, about = data.seed_example(name, info=True)
+        assert value.size >= 1 and np.issubdtype(value.dtype, np.number)
+        assert about["source"] in {"000", "001", "002", "003", "004"} and about["what"]
+
+
+def test_seed_examples_reproduce_with_lessons_lib():
+    from lessons_lib.conv import convolve2d, correlate2d
+
+    image = data.seed_example("scipy_image")
+    np.testing.assert_array_equal(convolve2d(image, [[-1, 1]], "valid"), data.seed_example("scipy_image_g_valid"))
+    np.testing.assert_array_equal(convolve2d(image, [[-1, 1], [2, 3]], "full"), data.seed_example("scipy_image_h_full"))
+    np.testing.assert_array_equal(
+        correlate2d(data.seed_example("correlation_5x5_input"), data.seed_example("correlation_5x5_kernel")),
+        data.seed_example("correlation_5x5_output"))
+    sharpened = correlate2d(data.seed_example("sharpen_patch"), [[0, -1, 0], [-1, 5, -1], [0, -1, 0]], padding=1)
+    assert sharpened[0, 0] == data.seed_example("sharpen_patch_top_left")
+    np.testing.assert_array_equal(correlate2d(data.seed_example("binary_6x6"), np.eye(2, dtype=int), stride=2),
+                                  data.seed_example("binary_6x6_identity_stride2"))
+
+
+def test_seed_example_bad_names():
+    with pytest.raises(ValueError, match="is not a seed example; choose one of: .*scipy_image"):
+        data.seed_example("nope")
+    with pytest.raises(TypeError, match="name must be a string"):
+        data.seed_example(3)
+    with pytest.raises(TypeError, match="info"):
+        data.seed_example("scipy_image", info="yes")
