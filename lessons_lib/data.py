@@ -754,6 +754,11 @@ def seed_example_names() -> list[str]:
     list of str
         Sorted names accepted by :func:`seed_example`.
 
+    Raises
+    ------
+    OSError
+        If ``seed_examples.json`` is missing from the installed package.
+
     Examples
     --------
     >>> "scipy_image" in seed_example_names()
