@@ -366,8 +366,8 @@ def load_mnist(
 
     Examples
     --------
-    >>> mnist = load_mnist(train=False)  # doctest: +SKIP
-    >>> len(mnist), mnist[0][1]  # doctest: +SKIP
+    >>> mnist = load_mnist(train=False)
+    >>> len(mnist), mnist[0][1]
     (10000, 7)
     """
     return _load(_MNIST, train, transform, root, download)
@@ -411,8 +411,8 @@ def load_fashion_mnist(
 
     Examples
     --------
-    >>> fashion = load_fashion_mnist()  # doctest: +SKIP
-    >>> FASHION_MNIST_CLASSES[fashion[0][1]]  # doctest: +SKIP
+    >>> fashion = load_fashion_mnist()
+    >>> FASHION_MNIST_CLASSES[fashion[0][1]]
     'Ankle boot'
     """
     return _load(_FASHION, train, transform, root, download)
@@ -587,7 +587,7 @@ def prepare_datasets(
 
     Examples
     --------
-    >>> prepare_datasets(quiet=True)  # doctest: +SKIP
+    >>> prepare_datasets(quiet=True)
     {'mnist': 'cache', 'fashion-mnist': 'cache'}
     """
     _check_bool("quiet", quiet)

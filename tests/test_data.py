@@ -8,7 +8,6 @@ the download tests point torchvision at a closed local port.
 
 from __future__ import annotations
 
-import doctest
 import gzip
 import inspect
 import io
@@ -445,10 +444,8 @@ def test_cache_dir_default(tmp_path, monkeypatch):
     assert cache_dir() == expected and expected.is_dir()
 
 
-def test_docstring_examples(tmp_path, monkeypatch):
-    monkeypatch.setenv("LESSONS_LIB_DATA", str(tmp_path))
-    result = doctest.testmod(data, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0 and result.failed == 0
+def test_docstrings_have_every_section():
+    # The examples themselves run as doctests (pytest --doctest-modules, on the real cache).
     for name in data.__all__:
         obj = getattr(data, name)
         if callable(obj) and not isinstance(obj, type):
