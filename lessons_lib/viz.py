@@ -23,6 +23,7 @@ from matplotlib.patches import Rectangle
 __all__ = [
     "show_matrix",
     "show_kernel",
+    "show_matrices",
     "show_images",
     "show_image_grid",
     "animate_sliding_window",
@@ -188,6 +189,72 @@ def show_kernel(kernel, ax=None, title=None, fmt=None, cmap="RdBu_r", show_value
     limit = float(np.max(np.abs(k))) or 1.0
     return show_matrix(k, ax=ax, title=title, fmt=fmt, cmap=cmap, vmin=-limit, vmax=limit,
                        show_values=show_values)
+
+
+def show_matrices(matrices, titles=None, kernels=(), highlights=None, fmt=None, cell=0.42, fontsize=9):
+    """Draw several small matrices side by side, each cell with its number.
+
+    The usual picture of a convolution step: an input, a kernel, a padded
+    input with the window outlined, an output. Panels are as wide as their
+    matrices, so equal cells line up.
+
+    Parameters
+    ----------
+    matrices : sequence of array_like
+        Each 1-D or 2-D.
+    titles : sequence of str, optional
+        One per matrix.
+    kernels : collection of int
+        Indices of the matrices to draw as kernels (:func:`show_kernel`:
+        diverging colours centred on zero); the others use :func:`show_matrix`.
+    highlights : sequence of (row, col, height, width) or None, optional
+        One per matrix: a rectangle of cells to outline in red, or None.
+    fmt : str, optional
+        Number format, as :func:`show_matrix`.
+    cell : float
+        Size of one cell in inches.
+    fontsize : float
+        Size of the numbers.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    TypeError
+        If a matrix is not numeric.
+    ValueError
+        If there are no matrices, a matrix is empty or has more than two
+        dimensions, or ``titles``/``highlights`` do not have one entry per matrix.
+
+    Examples
+    --------
+    >>> fig = show_matrices([np.eye(3), [[1, -1]]], titles=["image", "kernel"], kernels=(1,))
+    >>> len(fig.axes)
+    2
+    >>> plt.close(fig)
+    """
+    arrays = [_as_matrix(m, f"matrices[{i}]") for i, m in enumerate(matrices)]
+    n = len(arrays)
+    if n == 0:
+        raise ValueError("matrices must hold at least one matrix")
+    titles = [None] * n if titles is None else list(titles)
+    highlights = [None] * n if highlights is None else list(highlights)
+    for name, values in (("titles", titles), ("highlights", highlights)):
+        if len(values) != n:
+            raise ValueError(f"{name} must have one entry per matrix: {len(values)} for {n} matrices")
+    widths = [a.shape[1] for a in arrays]
+    height = max(a.shape[0] for a in arrays)
+    fig, axes = plt.subplots(1, n, figsize=(cell * sum(widths) + 0.7 * n, cell * height + 0.8),
+                             gridspec_kw={"width_ratios": widths}, squeeze=False)
+    for i, (ax, a) in enumerate(zip(axes[0], arrays)):
+        if i in kernels:
+            show_kernel(a, ax=ax, title=titles[i], fmt=fmt)
+        else:
+            show_matrix(a, ax=ax, title=titles[i], fmt=fmt, highlight=highlights[i], fontsize=fontsize)
+    fig.tight_layout()
+    return fig
 
 
 # ---------------------------------------------------------------------------

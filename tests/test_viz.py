@@ -49,6 +49,17 @@ def test_show_kernel_centres_the_colour_scale_on_zero():
     assert image.norm.vmin == -3 and image.norm.vmax == 3
 
 
+def test_show_matrices_panels_are_as_wide_as_their_matrices():
+    fig = viz.show_matrices([np.zeros((3, 3)), [[1, -1]], np.ones((3, 6))], titles=["a", "k", "b"], kernels=(1,),
+                            highlights=[None, None, (0, 0, 2, 2)])
+    axes = fig.axes
+    assert [ax.get_title() for ax in axes] == ["a", "k", "b"]
+    widths = [ax.get_position().width for ax in axes]
+    assert widths[2] > widths[0] > widths[1]
+    assert axes[1].images[0].norm.vmin == -1  # drawn as a kernel
+    assert len(axes[2].patches) == 1 and len(axes[0].patches) == 0
+
+
 def test_show_images_one_panel_per_image_with_titles():
     fig = viz.show_images([np.zeros((4, 4)), np.ones((4, 4, 3))], titles=["grey", "colour"])
     assert [ax.get_title() for ax in fig.axes] == ["grey", "colour"]
@@ -91,6 +102,9 @@ def test_conv1d_animation_frames_match_each_mode():
         (lambda: viz.show_images([np.zeros((3, 8, 8))]), ValueError, "channels-first"),
         (lambda: viz.show_images([np.zeros((2, 2))], titles=["a", "b"]), ValueError, "titles must have one entry"),
         (lambda: viz.show_images([]), ValueError, "at least one image"),
+        (lambda: viz.show_matrices([]), ValueError, "at least one matrix"),
+        (lambda: viz.show_matrices([[1]], titles=["a", "b"]), ValueError, "titles must have one entry per matrix"),
+        (lambda: viz.show_matrices([np.zeros((2, 2, 2))]), ValueError, r"matrices\[0\] must be 1-D or 2-D"),
         (lambda: viz.show_image_grid([np.zeros((2, 2))], ncols=0), ValueError, "ncols must be at least 1"),
         (lambda: viz.show_image_grid([np.zeros((2, 2))], ncols=2.5), TypeError, "ncols must be an int"),
         (lambda: viz.animate_sliding_window(np.zeros((3, 3)), np.ones((2, 2)), stride=0), ValueError,
