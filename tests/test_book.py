@@ -62,8 +62,11 @@ def test_notebook_shape(path):
     assert any("setup_notebook(" in src for src in code[:3]), "setup_notebook() runs at the top"
     markdown = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
     assert "## Takeaway" in markdown and "## Exercises" in markdown
-    hidden = [c for c in cells if "hide-input" in c.get("metadata", {}).get("tags", [])]
-    assert len(hidden) >= 2, "exercises come with hidden solutions"
+    start = next(i for i, c in enumerate(cells) if c["cell_type"] == "markdown" and "## Exercises" in "".join(c["source"]))
+    hidden = [c for c in cells[start:] if "hide-cell" in c.get("metadata", {}).get("tags", [])]
+    assert len(hidden) >= 2, "exercises come with solutions hidden, code and output (tag hide-cell)"
+    assert all(any(t.startswith("hide-") for t in c.get("metadata", {}).get("tags", []))
+               for c in cells[start:] if c["cell_type"] == "code"), "every solution cell is folded on the website"
     assert "$" in markdown, "the lesson states its math"
 
 
