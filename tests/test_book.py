@@ -62,7 +62,8 @@ def test_notebook_shape(path):
     assert any("setup_notebook(" in src for src in code[:3]), "setup_notebook() runs at the top"
     markdown = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
     assert "## Takeaway" in markdown and "## Exercises" in markdown
-    start = next(i for i, c in enumerate(cells) if c["cell_type"] == "markdown" and "## Exercises" in "".join(c["source"]))
+    start = next(i for i, c in enumerate(cells)
+                 if c["cell_type"] == "markdown" and "## Exercises" in "".join(c["source"]))
     hidden = [c for c in cells[start:] if "hide-cell" in c.get("metadata", {}).get("tags", [])]
     assert len(hidden) >= 2, "exercises come with solutions hidden, code and output (tag hide-cell)"
     assert all(any(t.startswith("hide-") for t in c.get("metadata", {}).get("tags", []))
