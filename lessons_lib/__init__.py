@@ -7,7 +7,8 @@ Modules, by topic:
 - :mod:`lessons_lib.viz`: matrices with their numbers, kernels, image grids
   and sliding-window animations.
 - :mod:`lessons_lib.data`: MNIST, Fashion-MNIST and sample photos, with
-  checksums and offline sources.
+  checksums and offline sources; the source documents' worked examples
+  (``seed_example``).
 - :mod:`lessons_lib.notebook`: one call that makes a notebook's outputs
   reproducible.
 """
