@@ -33,8 +33,7 @@ CHROMIUM_FLAGS = [
 
 def pages():
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    entries = [toc["root"]] + [c["file"] for part in toc.get("parts", []) for c in part["chapters"]]
-    return [e for e in entries]
+    return [toc["root"]] + [c["file"] for part in toc.get("parts", []) for c in part["chapters"]]
 
 
 @pytest.fixture(scope="session")
@@ -91,10 +90,9 @@ def browser():
 def test_page_renders_in_chromium(entry, server, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     local_failures, console_errors = [], []
-    base = server
 
     def on_response(response):
-        if response.url.startswith(base) and response.status >= 400:
+        if response.url.startswith(server) and response.status >= 400:
             local_failures.append(f"{response.status} {response.url}")
 
     page.on("response", on_response)
