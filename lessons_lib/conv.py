@@ -8,6 +8,8 @@ check that the two agree:
 ``convolve2d``              ``scipy.signal.convolve2d``
 ``correlate2d``             ``torch.nn.functional.conv2d`` (one channel)
 ``conv_output_size``        the output length of ``torch.nn.Conv1d/Conv2d``
+``im2col`` / ``col2im``     ``torch.nn.functional.unfold`` / ``fold``
+``conv2d_im2col``           ``torch.nn.functional.conv2d`` (batches, channels)
 ==========================  =============================================
 
 The loop versions (``convolve1d_loops``, ``convolve2d_loops``) follow the
@@ -31,6 +33,9 @@ __all__ = [
     "correlate2d",
     "conv_output_size",
     "pad2d",
+    "im2col",
+    "col2im",
+    "conv2d_im2col",
 ]
 
 _MODES = ("full", "same", "valid")
@@ -495,3 +500,202 @@ def correlate2d(image, kernel, stride=1, padding=0, dilation=1) -> np.ndarray:
     windows = sliding_window_view(padded, (span_h, span_w))[::sh, ::sw, ::dh, ::dw]
     dtype = np.result_type(padded.dtype, kernel.dtype)
     return np.einsum("rcij,ij->rc", windows.astype(dtype, copy=False), kernel.astype(dtype))
+
+
+# ---------------------------------------------------------------------------
+# batched, multi-channel convolution lowered to one matrix multiply
+# ---------------------------------------------------------------------------
+def _as_batch(x, name: str = "x") -> np.ndarray:
+    """A numeric 4-D array, or an error that names the expected layout."""
+    layout = "(N, C, H, W)" if name == "x" else "(F, C, kh, kw)"
+    if isinstance(x, (str, bytes)) or x is None:
+        raise TypeError(f"{name} must be an array of numbers with shape {layout}, got {type(x).__name__}")
+    arr = np.asarray(x)
+    if arr.ndim != 4:
+        raise ValueError(f"{name} must be 4-D with shape {layout}, got shape {arr.shape}")
+    return _as_array(arr, name, 4)
+
+
+def _resolve_padding(padding, kernel_hw, dilation_hw, stride_hw) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right) zeros for an int, a pair, "valid" or "same"."""
+    if isinstance(padding, str):
+        _check_choice(padding, "padding", ("valid", "same"))
+        if padding == "valid":
+            return 0, 0, 0, 0
+        if stride_hw != (1, 1):
+            raise ValueError(f"padding='same' needs stride 1, got stride={stride_hw!r}")
+        top, bottom = _same_padding(kernel_hw[0], dilation_hw[0])
+        left, right = _same_padding(kernel_hw[1], dilation_hw[1])
+        return top, bottom, left, right
+    ph, pw = _as_pair(padding, "padding", 0)
+    return ph, ph, pw, pw
+
+
+def _im2col_geometry(x_shape, kernel_size, stride, padding, dilation):
+    kh, kw = _as_pair(kernel_size, "kernel_size", 1)
+    sh, sw = _as_pair(stride, "stride", 1)
+    dh, dw = _as_pair(dilation, "dilation", 1)
+    top, bottom, left, right = _resolve_padding(padding, (kh, kw), (dh, dw), (sh, sw))
+    _, _, h, w = x_shape
+    span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
+    if span_h > h + top + bottom or span_w > w + left + right:
+        raise ValueError(
+            f"the kernel spans {(span_h, span_w)} pixels (kernel_size {(kh, kw)}, dilation {(dh, dw)}) "
+            f"but the padded input is only {(h + top + bottom, w + left + right)}; there is no output"
+        )
+    out_h = (h + top + bottom - span_h) // sh + 1
+    out_w = (w + left + right - span_w) // sw + 1
+    return (kh, kw), (sh, sw), (dh, dw), (top, bottom, left, right), (out_h, out_w)
+
+
+def im2col(x, kernel_size, stride=1, padding=0, dilation=1) -> np.ndarray:
+    """Unfold every receptive field of a batch of images into a column.
+
+    Column ``l`` of ``cols[n]`` holds the ``C * kh * kw`` input values that
+    output position ``l`` (row-major over the output grid) sees, ordered
+    channel, then kernel row, then kernel column. A convolution then is one
+    matrix product: ``weight.reshape(F, -1) @ cols[n]``. Equal to
+    ``torch.nn.functional.unfold``.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, C, H, W)
+    kernel_size : int or (int, int)
+    stride : int or (int, int)
+    padding : int, (int, int), "valid" or "same"
+        Zeros on each side ("same": stride 1 only; an odd total puts the
+        extra zero at the bottom/right, as PyTorch does).
+    dilation : int or (int, int)
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, C * kh * kw, out_h * out_w)
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is not numeric or a size is not an int (pair).
+    ValueError
+        If ``x`` is not 4-D, a size is out of range, or the kernel does not
+        fit in the padded input.
+
+    Examples
+    --------
+    >>> im2col(np.arange(9).reshape(1, 1, 3, 3), 2)[0].tolist()
+    [[0, 1, 3, 4], [1, 2, 4, 5], [3, 4, 6, 7], [4, 5, 7, 8]]
+    """
+    x = _as_batch(x)
+    (kh, kw), (sh, sw), (dh, dw), (top, bottom, left, right), (out_h, out_w) = _im2col_geometry(
+        x.shape, kernel_size, stride, padding, dilation
+    )
+    n, c = x.shape[:2]
+    padded = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
+    span = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
+    windows = sliding_window_view(padded, span, axis=(2, 3))[:, :, ::sh, ::sw, ::dh, ::dw]
+    windows = windows[:, :, :out_h, :out_w]  # (N, C, out_h, out_w, kh, kw)
+    return windows.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, out_h * out_w)
+
+
+def col2im(cols, input_shape, kernel_size, stride=1, padding=0, dilation=1) -> np.ndarray:
+    """Fold columns back into images, adding the values that land on the same pixel.
+
+    The adjoint (transpose) of :func:`im2col`: it is what carries a
+    convolution's gradient from its columns back to its input. Equal to
+    ``torch.nn.functional.fold``.
+
+    Parameters
+    ----------
+    cols : array_like, shape (N, C * kh * kw, out_h * out_w)
+    input_shape : (N, C, H, W)
+        Shape of the images that :func:`im2col` unfolded.
+    kernel_size, stride, padding, dilation
+        As given to :func:`im2col`.
+
+    Returns
+    -------
+    numpy.ndarray, shape ``input_shape``
+
+    Raises
+    ------
+    ValueError
+        If ``cols`` does not have the shape that ``im2col`` gives for
+        ``input_shape`` and these settings.
+
+    Examples
+    --------
+    >>> col2im(np.ones((1, 4, 4)), (1, 1, 3, 3), 2)[0, 0].tolist()
+    [[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]
+    """
+    if not (isinstance(input_shape, (tuple, list)) and len(input_shape) == 4
+            and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1 for v in input_shape)):
+        raise ValueError(f"input_shape must be four positive ints (N, C, H, W), got {input_shape!r}")
+    cols = _as_array(cols, "cols", 3)
+    n, c, h, w = (int(v) for v in input_shape)
+    (kh, kw), (sh, sw), (dh, dw), (top, bottom, left, right), (out_h, out_w) = _im2col_geometry(
+        (n, c, h, w), kernel_size, stride, padding, dilation
+    )
+    expected = (n, c * kh * kw, out_h * out_w)
+    if cols.shape != expected:
+        raise ValueError(f"cols must have shape {expected} for input_shape {tuple(input_shape)}, got {cols.shape}")
+    blocks = cols.reshape(n, c, kh, kw, out_h, out_w)
+    dtype = np.result_type(cols.dtype, np.float64) if cols.dtype.kind in "biu" else cols.dtype
+    padded = np.zeros((n, c, h + top + bottom, w + left + right), dtype=dtype)
+    for i in range(kh):
+        for j in range(kw):
+            r0, c0 = i * dh, j * dw
+            padded[:, :, r0:r0 + sh * out_h:sh, c0:c0 + sw * out_w:sw] += blocks[:, :, i, j]
+    return padded[:, :, top:top + h, left:left + w]
+
+
+def conv2d_im2col(x, weight, bias=None, stride=1, padding=0, dilation=1) -> np.ndarray:
+    """A convolutional layer's forward pass: im2col, then one matrix multiply.
+
+    .. math:: y[n, f, r, c] = b[f] + \\sum_{k}\\sum_{i}\\sum_{j}
+              w[f, k, i, j]\\; x_{pad}[n, k,\\, r s_h + i d_h,\\, c s_w + j d_w]
+
+    Equal to ``torch.nn.functional.conv2d(x, weight, bias, stride, padding, dilation)``.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, C, H, W)
+    weight : array_like, shape (F, C, kh, kw)
+        ``F`` filters, each spanning all ``C`` input channels.
+    bias : array_like, shape (F,), optional
+    stride, padding, dilation
+        As for :func:`im2col`.
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, F, out_h, out_w)
+
+    Raises
+    ------
+    TypeError
+        If an array is not numeric.
+    ValueError
+        If the shapes do not match (channels of ``x`` vs ``weight``, length
+        of ``bias``) or the settings are out of range.
+
+    Examples
+    --------
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> conv2d_im2col(x, np.ones((1, 1, 2, 2)), stride=2)[0, 0].tolist()
+    [[10.0, 18.0], [42.0, 50.0]]
+    """
+    x = _as_batch(x)
+    weight = _as_batch(weight, "weight")
+    f, c_w, kh, kw = weight.shape
+    if c_w != x.shape[1]:
+        raise ValueError(
+            f"weight has {c_w} input channels (shape {weight.shape}) but x has {x.shape[1]} (shape {x.shape})"
+        )
+    cols = im2col(x, (kh, kw), stride, padding, dilation)
+    dtype = np.result_type(cols.dtype, weight.dtype)
+    out = np.matmul(weight.reshape(f, -1).astype(dtype, copy=False), cols.astype(dtype, copy=False))
+    if bias is not None:
+        bias = _as_array(bias, "bias", 1)
+        if bias.shape != (f,):
+            raise ValueError(f"bias must have shape ({f},), one per filter, got {bias.shape}")
+        out = out + bias[:, None]
+    (_, _), (_, _), (_, _), _, (out_h, out_w) = _im2col_geometry(x.shape, (kh, kw), stride, padding, dilation)
+    return out.reshape(x.shape[0], f, out_h, out_w)

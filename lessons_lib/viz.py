@@ -414,22 +414,26 @@ def _check_positive_int(value, name, minimum):
     return int(value)
 
 
-def animate_sliding_window(image, kernel, stride=1, padding=0, flip=False, interval=800, max_frames=36):
+def animate_sliding_window(image, kernel, stride=1, padding=0, flip=False, interval=800, max_frames=36,
+                           dilation=1, operation="correlate"):
     """Animate a kernel sliding over an image while the output fills in.
 
     Three panels: the (padded) input with the current window outlined, the
     kernel, and the output so far, the newest value outlined. Each frame is
-    one output value: the sum of the window times the kernel.
+    one output value: the sum of the window times the kernel (or, for
+    pooling, the window's maximum or mean).
 
     Parameters
     ----------
     image : array_like, 2-D
         A small input (up to about 10x10 keeps the numbers readable).
     kernel : array_like, 2-D
-    stride : int
-        Step of the window, at least 1.
-    padding : int
-        Zeros added on every side, at least 0.
+        The weights; for ``operation="max"`` or ``"mean"`` only its shape
+        is used (the window).
+    stride : int or (int, int)
+        Step of the window (rows, columns), at least 1.
+    padding : int or (int, int)
+        Zeros added on each side (rows, columns), at least 0.
     flip : bool
         Rotate the kernel by 180 degrees first: True shows a true
         convolution, False the cross-correlation of deep-learning layers.
@@ -438,6 +442,11 @@ def animate_sliding_window(image, kernel, stride=1, padding=0, flip=False, inter
     max_frames : int
         Refuse inputs that would need more frames than this (keeps the
         page small).
+    dilation : int or (int, int)
+        Spacing between the kernel's taps; with dilation above 1 each tap
+        is outlined on its own.
+    operation : {"correlate", "max", "mean"}
+        Sum of products (a convolutional layer), or max/average pooling.
 
     Returns
     -------
@@ -447,8 +456,9 @@ def animate_sliding_window(image, kernel, stride=1, padding=0, flip=False, inter
     Raises
     ------
     TypeError, ValueError
-        For non-numeric or non-2-D inputs, a stride below 1, a negative
-        padding, a kernel larger than the padded image, or too many frames.
+        For non-numeric or non-2-D inputs, a stride or dilation below 1, a
+        negative padding, a kernel larger than the padded image, an unknown
+        operation, or too many frames.
 
     Examples
     --------
@@ -456,44 +466,64 @@ def animate_sliding_window(image, kernel, stride=1, padding=0, flip=False, inter
     >>> "<script" in player.data
     True
     """
-    from .conv import correlate2d
+    from .conv import _as_pair, _check_choice, correlate2d
 
     img = _as_matrix(image, "image")
     ker = _as_matrix(kernel, "kernel")
-    stride = _check_positive_int(stride, "stride", 1)
-    padding = _check_positive_int(padding, "padding", 0)
+    sh, sw = _as_pair(stride, "stride", 1)
+    ph, pw = _as_pair(padding, "padding", 0)
+    dh, dw = _as_pair(dilation, "dilation", 1)
+    _check_choice(operation, "operation", ("correlate", "max", "mean"))
     max_frames = _check_positive_int(max_frames, "max_frames", 1)
     used = ker[::-1, ::-1] if flip else ker
-    out = correlate2d(img, used, stride=stride, padding=padding)
+    kh, kw = ker.shape
+    padded = np.pad(img, ((ph, ph), (pw, pw)))
+    out = correlate2d(img, used, stride=(sh, sw), padding=(ph, pw), dilation=(dh, dw))
+    if operation != "correlate":
+        reduce = np.max if operation == "max" else np.mean
+        out = np.array([[reduce(padded[r * sh:r * sh + dh * (kh - 1) + 1:dh, c * sw:c * sw + dw * (kw - 1) + 1:dw])
+                         for c in range(out.shape[1])] for r in range(out.shape[0])])
     frames = out.size
     if frames > max_frames:
         raise ValueError(f"the output has {frames} values, more than max_frames={max_frames}; use a smaller image")
-    padded = np.pad(img, padding)
-    kh, kw = ker.shape
     rows, cols = padded.shape
+    span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
+    fmt = None  # integers as integers, anything else with two decimals
 
     width_ratios = [cols, kw, out.shape[1]]
     fig, axes = plt.subplots(1, 3, figsize=(0.42 * sum(width_ratios) + 1.6, 0.42 * rows + 0.9),
-                             gridspec_kw={"width_ratios": width_ratios})
+                             gridspec_kw={"width_ratios": width_ratios}, dpi=80)
     vmin, vmax = float(out.min()), float(out.max())
+    what = {"correlate": "sum(window x kernel)", "max": "max(window)", "mean": "mean(window)"}[operation]
 
     def update(k):
         r, c = divmod(k, out.shape[1])
         for ax in axes:
             ax.clear()
-        show_matrix(padded, ax=axes[0], title="input" + (" (padded)" if padding else ""),
-                    highlight=(r * stride, c * stride, kh, kw), cmap="Greys", vmin=padded.min() - 1,
-                    vmax=padded.max() * 3 + 1)
-        show_kernel(used, ax=axes[1], title="kernel (flipped)" if flip else "kernel")
+        single = (dh, dw) == (1, 1)
+        show_matrix(padded, ax=axes[0], title="input" + (" (padded)" if ph or pw else ""),
+                    highlight=(r * sh, c * sw, span_h, span_w) if single else None, cmap="Greys",
+                    vmin=padded.min() - 1, vmax=padded.max() * 3 + 1)
+        if not single:
+            axes[0].add_patch(Rectangle((c * sw - 0.5, r * sh - 0.5), span_w, span_h, fill=False,
+                                        edgecolor="tab:orange", linewidth=1.2, linestyle="--"))
+            for i in range(kh):
+                for j in range(kw):
+                    axes[0].add_patch(Rectangle((c * sw + j * dw - 0.5, r * sh + i * dh - 0.5), 1, 1,
+                                                fill=False, edgecolor="tab:red", linewidth=2.2))
+        if operation == "correlate":
+            show_kernel(used, ax=axes[1], title="kernel (flipped)" if flip else "kernel")
+        else:
+            show_matrix(np.ones_like(ker), ax=axes[1], title=f"{operation} window", cmap="Greys",
+                        vmin=0, vmax=4, show_values=False)
         shown = np.full(out.shape, np.nan)
         shown.flat[: k + 1] = out.flat[: k + 1]
         show_matrix(np.nan_to_num(shown), ax=axes[2], title="output", cmap="Blues", vmin=vmin - 1,
                     vmax=vmax + (vmax - vmin) + 1, highlight=(r, c, 1, 1), show_values=False)
         for i in range(k + 1):
             rr, cc = divmod(i, out.shape[1])
-            axes[2].text(cc, rr, _format_number(out[rr, cc], None), ha="center", va="center", fontsize=9)
-        fig.suptitle(f"output[{r}, {c}] = sum(window x kernel) = {_format_number(out[r, c], None)}",
-                     fontsize=10)
+            axes[2].text(cc, rr, _format_number(out[rr, cc], fmt), ha="center", va="center", fontsize=9)
+        fig.suptitle(f"output[{r}, {c}] = {what} = {_format_number(out[r, c], fmt)}", fontsize=10)
 
     update(0)
     fig.tight_layout()
