@@ -3,7 +3,14 @@
 Modules, by topic:
 
 - :mod:`lessons_lib.conv`: 1D/2D convolution and cross-correlation from the
-  definitions, checked against NumPy, SciPy and PyTorch.
+  definitions, and batched multi-channel convolution by im2col and one
+  matrix multiply, checked against NumPy, SciPy and PyTorch.
+- :mod:`lessons_lib.filters`: sliding-window image filters (sum, max, min,
+  mean, median, dilation, erosion, Gaussian, Sobel, Laplacian, unsharp
+  masking), checked against OpenCV and SciPy.
+- :mod:`lessons_lib.noise`: Gaussian and salt-and-pepper noise; MSE and PSNR.
+- :mod:`lessons_lib.pooling`: max, average and global pooling, checked
+  against PyTorch.
 - :mod:`lessons_lib.viz`: matrices with their numbers, kernels, image grids
   and sliding-window animations.
 - :mod:`lessons_lib.data`: MNIST, Fashion-MNIST and sample photos, with

@@ -593,7 +593,9 @@ def im2col(x, kernel_size, stride=1, padding=0, dilation=1) -> np.ndarray:
     span = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
     windows = sliding_window_view(padded, span, axis=(2, 3))[:, :, ::sh, ::sw, ::dh, ::dw]
     windows = windows[:, :, :out_h, :out_w]  # (N, C, out_h, out_w, kh, kw)
-    return windows.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, out_h * out_w)
+    cols = windows.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, out_h * out_w)
+    # a reshape that needs no copy would hand back a read-only view of the padded input
+    return cols if cols.flags.writeable else cols.copy()
 
 
 def col2im(cols, input_shape, kernel_size, stride=1, padding=0, dilation=1) -> np.ndarray:

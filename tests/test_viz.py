@@ -87,6 +87,17 @@ def test_animation_has_one_frame_per_output_value_and_is_reproducible():
     assert len(ids) == 1, "one player id, derived from the frames rather than random"
 
 
+def test_animation_handles_stride_pairs_dilation_and_pooling():
+    x_image = np.arange(81).reshape(9, 9)
+    player = viz.animate_sliding_window(x_image, np.eye(3), stride=(3, 1))
+    assert len(re.findall(r"frames\[\d+\] = ", player.data)) == 3 * 7
+    dilated = viz.animate_sliding_window(np.arange(49).reshape(7, 7), np.ones((3, 3)), dilation=2)
+    assert len(re.findall(r"frames\[\d+\] = ", dilated.data)) == 3 * 3
+    pooled = viz.animate_sliding_window([[0, 3, 6, 9], [1, 4, 7, 10], [2, 5, 8, 11]], np.ones((2, 2)),
+                                        operation="max")
+    assert len(re.findall(r"frames\[\d+\] = ", pooled.data)) == 6
+
+
 def test_conv1d_animation_frames_match_each_mode():
     for mode, frames in (("full", 5), ("same", 4), ("valid", 3)):
         player = viz.animate_conv1d([6, 2], [1, 2, 5, 4], mode=mode)
@@ -113,6 +124,10 @@ def test_conv1d_animation_frames_match_each_mode():
          "padding must be at least 0"),
         (lambda: viz.animate_sliding_window(np.zeros((20, 20)), np.ones((2, 2))), ValueError, "max_frames"),
         (lambda: viz.animate_sliding_window(np.zeros((2, 2)), np.ones((3, 3))), ValueError, "kernel"),
+        (lambda: viz.animate_sliding_window(np.zeros((3, 3)), np.ones((2, 2)), operation="min"), ValueError,
+         "operation must be one of"),
+        (lambda: viz.animate_sliding_window(np.zeros((5, 5)), np.ones((2, 2)), dilation=0), ValueError,
+         "dilation must be at least 1"),
         (lambda: viz.animate_conv1d([1, 2], [1], mode="middle"), ValueError, "mode must be one of"),
     ],
 )
