@@ -512,9 +512,9 @@ def sobel_gradients(image, border="reflect"):
 
     Examples
     --------
-    >>> gx, gy, mag = sobel_gradients([[0, 0, 1, 1]] * 3, border="edge")
-    >>> gx.tolist()[0], gy.tolist()[0]
-    ([0.0, 4.0, 4.0, 0.0], [0.0, 0.0, 0.0, 0.0])
+    >>> gx, gy, mag = sobel_gradients([[2, 2, 5, 5]] * 3, border="edge")
+    >>> gx[0].tolist(), bool((gy == 0).all())
+    ([0.0, 12.0, 12.0, 0.0], True)
     """
     image = _check_image(image).astype(float)
     gx = filter2d(image, SOBEL_X, border)
@@ -536,8 +536,8 @@ def laplacian(image, border="reflect"):
 
     Examples
     --------
-    >>> laplacian([[0, 0, 0], [0, 1, 0], [0, 0, 0]], border="constant").tolist()
-    [[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]]
+    >>> laplacian([[0, 0, 0], [0, 1, 0], [0, 0, 0]], border="constant")[1].tolist()
+    [1.0, -4.0, 1.0]
     """
     return filter2d(_check_image(image).astype(float), LAPLACIAN, border)
 

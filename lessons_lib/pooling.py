@@ -146,7 +146,8 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False):
 
     Examples
     --------
-    >>> max_pool2d([[0, 3, 6, 9], [1, 4, 7, 10], [2, 5, 8, 11]], 2, stride=1).tolist()
+    >>> grid = np.arange(12).reshape(4, 3).T
+    >>> max_pool2d(grid, 2, stride=1).tolist()
     [[4, 7, 10], [5, 8, 11]]
     """
     x, kernel, stride, _, out_hw, pads = _pool_setup(x, kernel_size, stride, padding, ceil_mode)
@@ -177,7 +178,7 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
 
     Examples
     --------
-    >>> avg_pool2d([[0, 3, 6, 9], [1, 4, 7, 10], [2, 5, 8, 11]], 2, stride=1).tolist()
+    >>> avg_pool2d(np.arange(12).reshape(4, 3).T, 2, stride=1).tolist()
     [[2.0, 5.0, 8.0], [3.0, 6.0, 9.0]]
     """
     count_include_pad = _check_bool(count_include_pad, "count_include_pad")
