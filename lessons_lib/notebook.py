@@ -9,6 +9,9 @@ so that random numbers, the number of CPU threads, PyTorch's choice of
 algorithms, NumPy's printing and Matplotlib's figure style are the same on
 every run. That is what lets the test suite (nbval) compare a re-executed
 notebook with the outputs stored in it.
+
+Lessons that measure speed use :func:`best_time` (built in the open in
+lesson 7).
 """
 
 from __future__ import annotations
@@ -16,10 +19,11 @@ from __future__ import annotations
 import numbers
 import os
 import random
+import time
 
 import numpy as np
 
-__all__ = ["setup_notebook", "COLAB_INSTALL_URL"]
+__all__ = ["setup_notebook", "best_time", "COLAB_INSTALL_URL"]
 
 #: The repository a Colab user installs ``lessons_lib`` from (also in ``_config.yml``).
 COLAB_INSTALL_URL = "git+https://github.com/cnn-from-pixels/cnn-course"
@@ -105,3 +109,63 @@ def setup_notebook(seed: int = 0, threads: int = 2, deterministic: bool = True) 
 
     matplotlib.rcParams.update(FIGURE_DEFAULTS)
     return np.random.default_rng(seed)
+
+
+def best_time(func, repeat: int = 5, target_seconds: float = 0.02) -> float:
+    """Seconds one call of ``func()`` takes: the fastest of ``repeat`` measurements.
+
+    One warm-up call runs first (the first call can pay for loading code or
+    allocating buffers). Each measurement times ``number`` calls, with
+    ``number`` chosen so that a measurement lasts about ``target_seconds``,
+    and divides by ``number``. Other programs can only make a run slower,
+    so the minimum is the best estimate of the code's own cost. The result
+    varies between machines and runs: print it in a cell that nbval
+    ignores, and assert only comparisons with a wide margin.
+
+    Parameters
+    ----------
+    func : callable
+        Called with no arguments (use ``functools.partial`` or a lambda).
+    repeat : int
+        Number of measurements, at least 1.
+    target_seconds : float
+        Rough duration of one measurement, greater than 0.
+
+    Returns
+    -------
+    float
+        Seconds per call.
+
+    Raises
+    ------
+    TypeError
+        If ``func`` is not callable or ``repeat`` is not an int.
+    ValueError
+        If ``repeat`` or ``target_seconds`` is out of range.
+
+    Examples
+    --------
+    >>> seconds = best_time(lambda: sum(range(1000)), repeat=2, target_seconds=0.001)
+    >>> 0 < seconds < 1
+    True
+    """
+    if not callable(func):
+        raise TypeError(f"func must be callable, got {type(func).__name__}")
+    if not isinstance(repeat, numbers.Integral) or isinstance(repeat, bool):
+        raise TypeError(f"repeat must be an int, got {repeat!r}")
+    if repeat < 1:
+        raise ValueError(f"repeat must be at least 1, got {repeat}")
+    if not isinstance(target_seconds, numbers.Real) or isinstance(target_seconds, bool) or not target_seconds > 0:
+        raise ValueError(f"target_seconds must be a number greater than 0, got {target_seconds!r}")
+    func()  # warm-up
+    start = time.perf_counter()
+    func()
+    once = time.perf_counter() - start
+    number = max(1, round(target_seconds / max(once, 1e-9)))
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            func()
+        best = min(best, (time.perf_counter() - start) / number)
+    return best

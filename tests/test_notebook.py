@@ -1,13 +1,14 @@
-"""lessons_lib.notebook.setup_notebook makes random results repeatable."""
+"""lessons_lib.notebook: setup_notebook makes random results repeatable; best_time measures honestly."""
 
 import random
+import time
 
 import matplotlib
 import numpy as np
 import pytest
 import torch
 
-from lessons_lib.notebook import setup_notebook
+from lessons_lib.notebook import best_time, setup_notebook
 
 
 def draw_everything(seed):
@@ -50,3 +51,30 @@ def test_threads_determinism_and_figure_style_are_set():
 def test_bad_arguments(kwargs, error, message):
     with pytest.raises(error, match=message):
         setup_notebook(**kwargs)
+
+
+def test_best_time_warms_up_adapts_the_number_of_calls_and_keeps_the_minimum():
+    calls = []
+
+    def work():
+        calls.append(1)
+        time.sleep(0.002)
+
+    seconds = best_time(work, repeat=3, target_seconds=0.01)
+    # warm-up + one probe call + 3 measurements of about 0.01 s / 0.002 s = 5 calls each
+    assert 3 * 2 + 2 <= len(calls) <= 3 * 6 + 2
+    assert 0.002 <= seconds < 0.05
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        (dict(func=42), TypeError, "func must be callable"),
+        (dict(func=print, repeat=0), ValueError, "repeat must be at least 1"),
+        (dict(func=print, repeat=2.5), TypeError, "repeat must be an int"),
+        (dict(func=print, target_seconds=0), ValueError, "target_seconds must be a number greater than 0"),
+    ],
+)
+def test_best_time_bad_arguments(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        best_time(**kwargs)
