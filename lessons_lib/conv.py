@@ -6,6 +6,7 @@ check that the two agree:
 ==========================  =============================================
 ``convolve1d``              ``numpy.convolve``
 ``convolve2d``              ``scipy.signal.convolve2d``
+``correlate1d``             ``torch.nn.functional.conv1d`` (one channel)
 ``correlate2d``             ``torch.nn.functional.conv2d`` (one channel)
 ``conv_output_size``        the output length of ``torch.nn.Conv1d/Conv2d``
 ``im2col`` / ``col2im``     ``torch.nn.functional.unfold`` / ``fold``
@@ -30,6 +31,7 @@ __all__ = [
     "convolve1d_loops",
     "convolve2d",
     "convolve2d_loops",
+    "correlate1d",
     "correlate2d",
     "conv_output_size",
     "pad2d",
@@ -427,6 +429,53 @@ def pad2d(image, padding, value=0) -> np.ndarray:
     image = _as_array(image, "image", 2)
     ph, pw = _as_pair(padding, "padding", 0)
     return np.pad(image, ((ph, ph), (pw, pw)), mode="constant", constant_values=value)
+
+
+def correlate1d(x, w, stride=1, padding=0, dilation=1) -> np.ndarray:
+    """1D cross-correlation as a one-channel ``torch.nn.Conv1d`` computes it (no flip).
+
+    .. math:: y[i] = \\sum_{j} x_{pad}[i s + j d]\\, w[j]
+
+    Parameters
+    ----------
+    x : array_like, 1-D
+        The signal.
+    w : array_like, 1-D
+        The kernel; used as it is, not flipped.
+    stride : int
+        Step between windows, at least 1.
+    padding : int, "valid" or "same"
+        Zeros added at each end ("same": stride 1 only; an odd total puts
+        the extra zero at the end, as in PyTorch).
+    dilation : int
+        Spacing between kernel taps, at least 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        Length ``conv_output_size(len(x), len(w), stride, padding, dilation)``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`correlate2d`, for 1-D inputs.
+
+    Examples
+    --------
+    >>> correlate1d([1, 2, 5, 4, 0, 3], [6, 2, -1]).tolist()
+    [5, 18, 38, 21]
+    >>> correlate1d([1, 2, 5, 4, 0, 3], [1, -1], stride=2, padding=1).tolist()
+    [-1, -3, 4, 3]
+    """
+    x = _as_array(x, "x", 1)
+    w = _as_array(w, "w", 1)
+    for name, value in (("stride", stride), ("dilation", dilation)):
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+            raise TypeError(f"{name} must be an int, got {value!r}")
+    if not isinstance(padding, str) and (not isinstance(padding, numbers.Integral) or isinstance(padding, bool)):
+        raise TypeError(f"padding must be an int, 'valid' or 'same', got {padding!r}")
+    pad = padding if isinstance(padding, str) else (0, padding)
+    return correlate2d(x[None, :], w[None, :], stride=(1, stride), padding=pad, dilation=(1, dilation))[0]
 
 
 def correlate2d(image, kernel, stride=1, padding=0, dilation=1) -> np.ndarray:

@@ -27,6 +27,7 @@ from lessons_lib.conv import (
     convolve1d_loops,
     convolve2d,
     convolve2d_loops,
+    correlate1d,
     correlate2d,
     pad2d,
 )
@@ -824,3 +825,45 @@ def test_inputs_are_not_modified():
     correlate2d(image, kernel, padding="same")
     np.testing.assert_array_equal(image, before[0])
     np.testing.assert_array_equal(kernel, before[1])
+
+
+# ---------------------------------------------------------------------------
+# correlate1d
+# ---------------------------------------------------------------------------
+@MEDIUM
+@given(x=int_vectors(), w=int_vectors(5), stride=st.integers(1, 3), padding=st.one_of(st.integers(0, 3),
+       st.sampled_from(["valid", "same"])), dilation=st.integers(1, 3))
+def test_correlate1d_matches_torch_conv1d(x, w, stride, padding, dilation):
+    if padding == "same":
+        stride = 1
+    kwargs = dict(stride=stride, padding=padding, dilation=dilation)
+    pad = 0 if isinstance(padding, str) else padding
+    span = dilation * (len(w) - 1) + 1
+    if padding != "same" and span > len(x) + 2 * pad:
+        with pytest.raises(ValueError, match="no output"):
+            correlate1d(x, w, **kwargs)
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # PyTorch: 'same' with an even kernel copies the input
+        expected = F.conv1d(torch.tensor(x, dtype=torch.float64)[None, None],
+                            torch.tensor(w, dtype=torch.float64)[None, None], **kwargs)[0, 0].numpy()
+    got = correlate1d(x, w, **kwargs)
+    np.testing.assert_array_equal(got, expected)
+    if not isinstance(padding, str):
+        assert len(got) == conv_output_size(len(x), len(w), stride, padding, dilation)
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: correlate1d([[1, 2]], [1]), ValueError, "x must be 1-D"),
+        (lambda: correlate1d([1, 2], "ab"), TypeError, "w must be an array of numbers"),
+        (lambda: correlate1d([1, 2, 3], [1], stride=0), ValueError, "stride must be at least 1"),
+        (lambda: correlate1d([1, 2, 3], [1], stride=1.5), TypeError, "stride must be an int"),
+        (lambda: correlate1d([1, 2, 3], [1], padding=(1, 1)), TypeError, "padding must be an int, 'valid' or 'same'"),
+        (lambda: correlate1d([1, 2, 3], [1], stride=2, padding="same"), ValueError, "padding='same' needs stride 1"),
+    ],
+)
+def test_correlate1d_bad_input(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
