@@ -346,8 +346,8 @@ def erode(image, footprint=3, border="constant"):
 
     Examples
     --------
-    >>> erode([[1, 1, 1], [1, 1, 1], [1, 1, 1]], cross_footprint()).tolist()
-    [[1, 1, 1], [1, 1, 1], [1, 1, 1]]
+    >>> erode([[0, 1, 0], [1, 1, 1], [0, 1, 0]], cross_footprint()).tolist()
+    [[0, 0, 0], [0, 1, 0], [0, 0, 0]]
     """
     image = _check_image(image)
     return window_filter(image, footprint, "min", border, cval=image.max())

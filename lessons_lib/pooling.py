@@ -24,6 +24,8 @@ over the edge and see only what is inside.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -43,6 +45,14 @@ def _as_maps(x) -> np.ndarray:
     if arr.dtype == bool:
         arr = arr.astype(np.int64)
     return arr
+
+
+def _as_int(value, name, minimum):
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value!r}")
+    return int(value)
 
 
 def _check_bool(value, name):
@@ -82,9 +92,9 @@ def pool_output_size(n, kernel, stride=None, padding=0, ceil_mode=False) -> int:
     >>> pool_output_size(7, 2), pool_output_size(7, 2, ceil_mode=True)
     (3, 4)
     """
-    (n, _), (kernel, _) = _as_pair(n, "n", 1), _as_pair(kernel, "kernel", 1)
-    stride = kernel if stride is None else _as_pair(stride, "stride", 1)[0]
-    padding = _as_pair(padding, "padding", 0)[0]
+    n, kernel = _as_int(n, "n", 1), _as_int(kernel, "kernel", 1)
+    stride = kernel if stride is None else _as_int(stride, "stride", 1)
+    padding = _as_int(padding, "padding", 0)
     ceil_mode = _check_bool(ceil_mode, "ceil_mode")
     if padding > kernel // 2:
         raise ValueError(f"padding must be at most half the kernel ({kernel // 2}), got {padding}")

@@ -87,6 +87,8 @@ def test_global_pooling_matches_torch():
         (lambda: max_pool2d(np.zeros((4, 4)), 2, ceil_mode=1), TypeError, "ceil_mode must be True or False"),
         (lambda: avg_pool2d(np.zeros((4, 4)), 2, count_include_pad="yes"), TypeError, "count_include_pad"),
         (lambda: global_avg_pool2d(np.zeros(3)), ValueError, "x must have shape"),
+        (lambda: pool_output_size((7, 9), 2), TypeError, "n must be an int"),
+        (lambda: pool_output_size(7, 2, stride=0), ValueError, "stride must be at least 1"),
     ],
 )
 def test_bad_input_gets_a_clear_error(call, error, message):
