@@ -16,6 +16,11 @@ Modules, by topic:
 - :mod:`lessons_lib.data`: MNIST, Fashion-MNIST and sample photos, with
   checksums and offline sources; the source documents' worked examples
   (``seed_example``).
+- :mod:`lessons_lib.layers`: the layers of a CNN in NumPy, forward and backward
+  (convolution, pooling, activations, dense, losses, dropout, batch
+  normalisation), and a gradient checker; checked against PyTorch autograd.
+- :mod:`lessons_lib.models`: parameter counts and a layer-by-layer summary
+  of PyTorch models.
 - :mod:`lessons_lib.notebook`: one call that makes a notebook's outputs
   reproducible.
 """
