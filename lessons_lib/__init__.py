@@ -11,8 +11,8 @@ Modules, by topic:
 - :mod:`lessons_lib.noise`: Gaussian and salt-and-pepper noise; MSE and PSNR.
 - :mod:`lessons_lib.pooling`: max, average and global pooling, checked
   against PyTorch.
-- :mod:`lessons_lib.viz`: matrices with their numbers, kernels, image grids
-  and sliding-window animations.
+- :mod:`lessons_lib.viz`: matrices with their numbers, kernels, image grids,
+  learning curves, confusion matrices and sliding-window animations.
 - :mod:`lessons_lib.data`: MNIST, Fashion-MNIST and sample photos, with
   checksums and offline sources; the source documents' worked examples
   (``seed_example``).
@@ -21,6 +21,9 @@ Modules, by topic:
   normalisation), and a gradient checker; checked against PyTorch autograd.
 - :mod:`lessons_lib.models`: parameter counts and a layer-by-layer summary
   of PyTorch models.
+- :mod:`lessons_lib.train`: a small training loop for PyTorch classifiers
+  (per-epoch metrics, best checkpoint, early stopping), accuracy and
+  confusion matrices.
 - :mod:`lessons_lib.notebook`: one call that makes a notebook's outputs
   reproducible.
 """

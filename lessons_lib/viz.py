@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import animation
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import MaxNLocator
 
 __all__ = [
     "show_matrix",
@@ -26,6 +27,9 @@ __all__ = [
     "show_matrices",
     "show_images",
     "show_image_grid",
+    "plot_history",
+    "plot_confusion_matrix",
+    "show_misclassified",
     "animate_sliding_window",
     "animate_conv1d",
 ]
@@ -383,6 +387,190 @@ def show_image_grid(images, ncols=8, titles=None, cmap="gray", size=1.2):
             ax.axis("off")
     fig.tight_layout()
     return fig
+
+
+# ---------------------------------------------------------------------------
+# training results
+# ---------------------------------------------------------------------------
+def plot_history(history, axes=None, title=None):
+    """Learning curves: loss and accuracy per epoch, training and validation.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame or dict of lists
+        What :func:`lessons_lib.train.fit` returns: columns ``epoch``,
+        ``train_loss``, ``train_accuracy`` and optionally ``val_loss``,
+        ``val_accuracy`` and ``best`` (the saved epochs are marked).
+    axes : pair of matplotlib Axes, optional
+        Where to draw loss and accuracy; a new figure by default.
+    title : str, optional
+        Put above the loss panel.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If a needed column is missing or the history is empty.
+
+    Examples
+    --------
+    >>> fig = plot_history({"epoch": [1, 2], "train_loss": [0.9, 0.5], "train_accuracy": [0.6, 0.8]})
+    >>> plt.close(fig)
+    """
+    import pandas as pd
+
+    table = pd.DataFrame(history)
+    missing = {"epoch", "train_loss", "train_accuracy"} - set(table.columns)
+    if missing:
+        raise ValueError(f"history lacks the columns {sorted(missing)}; it has {list(table.columns)}")
+    if table.empty:
+        raise ValueError("history is empty: no epoch to plot")
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
+    else:
+        fig = axes[0].figure
+    for ax, quantity in zip(axes, ("loss", "accuracy")):
+        ax.plot(table["epoch"], table[f"train_{quantity}"], "o-", ms=3, label="training")
+        column = f"val_{quantity}"
+        if column in table and table[column].notna().any():
+            ax.plot(table["epoch"], table[column], "s-", ms=3, label="validation")
+            if "best" in table and table["best"].any():
+                best = table[table["best"]].iloc[-1]
+                ax.plot([best["epoch"]], [best[column]], "*", ms=12, color="C3", label="best (kept)")
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel(quantity)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    if title is not None:
+        axes[0].set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion_matrix(counts, class_names=None, ax=None, normalize=False, title=None):
+    """Draw a confusion matrix (rows: true class, columns: predicted) with its numbers.
+
+    Parameters
+    ----------
+    counts : array_like of int, shape (K, K)
+        As :func:`lessons_lib.train.confusion_matrix` returns.
+    class_names : sequence of str, optional
+        K names for the axes; ``0 .. K-1`` by default.
+    ax : matplotlib Axes, optional
+    normalize : bool
+        Show each row as fractions of its true class (the diagonal is then
+        the per-class accuracy).
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If ``counts`` is not square or ``class_names`` has the wrong length.
+
+    Examples
+    --------
+    >>> fig = plot_confusion_matrix([[5, 1], [0, 4]], ["cat", "dog"])
+    >>> plt.close(fig)
+    """
+    counts = _as_matrix(counts, "counts")
+    k = counts.shape[0]
+    if counts.shape != (k, k):
+        raise ValueError(f"counts must be a square (K, K) matrix, got shape {counts.shape}")
+    names = [str(i) for i in range(k)] if class_names is None else [str(c) for c in class_names]
+    if len(names) != k:
+        raise ValueError(f"class_names must have {k} names, one per row of counts, got {len(names)}")
+    values = counts.astype(float)
+    if normalize:
+        totals = values.sum(axis=1, keepdims=True)
+        values = np.divide(values, totals, out=np.zeros_like(values), where=totals > 0)
+    if ax is None:
+        side = max(3.5, 0.5 * k + 1.5)
+        fig, ax = plt.subplots(figsize=(side + 0.8, side))
+    else:
+        fig = ax.figure
+    shown = ax.imshow(values, cmap="Blues")
+    fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.04)
+    for i in range(k):
+        for j in range(k):
+            text = f"{values[i, j]:.2f}" if normalize else f"{int(counts[i, j])}"
+            ax.text(j, i, text, ha="center", va="center", fontsize=8,
+                    color="white" if values[i, j] > 0.6 * values.max() else "black")
+    ax.set_xticks(range(k), names, rotation=45 if max(map(len, names)) > 2 else 0, ha="right"
+                  if max(map(len, names)) > 2 else "center")
+    ax.set_yticks(range(k), names)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    if title is not None:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def show_misclassified(images, labels, scores, class_names=None, count=16, ncols=8, size=1.3):
+    """The most confidently wrong predictions, with true and predicted class.
+
+    Parameters
+    ----------
+    images : array_like or torch.Tensor, shape (N, H, W), (N, 1, H, W) or (N, H, W, 3)
+    labels : array_like of int, shape (N,)
+    scores : array_like or torch.Tensor, shape (N, K)
+        Logits or probabilities; a softmax turns them into confidences.
+    class_names : sequence of str, optional
+    count : int
+        How many to show at most (fewer when fewer are wrong).
+    ncols : int
+    size : float
+        Side of each cell in inches.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure or None
+        None when nothing is misclassified.
+    shown : numpy.ndarray of int
+        Indices of the images shown, most confident mistake first.
+
+    Raises
+    ------
+    ValueError
+        If the lengths of ``images``, ``labels`` and ``scores`` differ.
+
+    Examples
+    --------
+    >>> fig, shown = show_misclassified(np.zeros((3, 4, 4)), [0, 1, 1], [[2.0, 0.0], [3.0, 0.0], [0.0, 1.0]])
+    >>> shown.tolist()
+    [1]
+    >>> plt.close(fig)
+    """
+    def numpy(value):
+        return value.detach().cpu().numpy() if hasattr(value, "detach") else np.asarray(value)
+
+    images, labels, scores = numpy(images), numpy(labels), numpy(scores).astype(float)
+    if not (len(images) == len(labels) == len(scores)):
+        raise ValueError(f"images, labels and scores must have the same length, got {len(images)}, "
+                         f"{len(labels)} and {len(scores)}")
+    if images.ndim == 4 and images.shape[1] == 1:
+        images = images[:, 0]
+    probabilities = np.exp(scores - scores.max(axis=1, keepdims=True))
+    probabilities /= probabilities.sum(axis=1, keepdims=True)
+    predicted = probabilities.argmax(axis=1)
+    wrong = np.flatnonzero(predicted != labels)
+    order = wrong[np.argsort(-probabilities[wrong, predicted[wrong]], kind="stable")][:count]
+    if order.size == 0:
+        return None, order
+    names = (lambda c: str(c)) if class_names is None else (lambda c: str(class_names[c]))
+    titles = [f"{names(labels[i])} → {names(predicted[i])}\n{probabilities[i, predicted[i]]:.0%}" for i in order]
+    fig = show_image_grid([images[i] for i in order], ncols=ncols, titles=titles, size=size)
+    for ax in fig.axes:
+        ax.title.set_fontsize(8)
+    return fig, order
 
 
 # ---------------------------------------------------------------------------
