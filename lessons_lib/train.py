@@ -32,6 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .pooling import _as_int
+
 __all__ = [
     "default_device",
     "accuracy",
@@ -74,14 +76,6 @@ def _check_loader(loader, name):
     if loader is None or isinstance(loader, (str, bytes)) or not hasattr(loader, "__iter__"):
         raise TypeError(f"{name} must be an iterable of (inputs, labels) batches such as a DataLoader, "
                         f"got {type(loader).__name__}")
-
-
-def _check_int(value, name, minimum):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an int, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    return int(value)
 
 
 def _resolve_device(device):
@@ -171,7 +165,7 @@ def confusion_matrix(labels, predicted, num_classes: int) -> np.ndarray:
     >>> confusion_matrix([0, 0, 1, 2], [0, 1, 1, 2], 3).tolist()
     [[1, 1, 0], [0, 1, 0], [0, 0, 1]]
     """
-    num_classes = _check_int(num_classes, "num_classes", 1)
+    num_classes = _as_int(num_classes, "num_classes", 1)
     labels = _labels_array(labels, "labels")
     predicted = _labels_array(predicted, "predicted")
     if labels.shape != predicted.shape:
@@ -430,9 +424,9 @@ def fit(model, train_loader, val_loader=None, epochs=10, optimizer=None, lr=1e-3
     _check_loader(train_loader, "train_loader")
     if val_loader is not None:
         _check_loader(val_loader, "val_loader")
-    epochs = _check_int(epochs, "epochs", 1)
+    epochs = _as_int(epochs, "epochs", 1)
     if patience is not None:
-        patience = _check_int(patience, "patience", 1)
+        patience = _as_int(patience, "patience", 1)
     if not isinstance(monitor, str) or monitor not in _MONITORS:
         raise ValueError(f"monitor must be one of {_MONITORS}, got {monitor!r}")
     if monitor.startswith("val_") and val_loader is None:

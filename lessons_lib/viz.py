@@ -21,6 +21,8 @@ from matplotlib import animation
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
+from .layers import softmax
+
 __all__ = [
     "show_matrix",
     "show_kernel",
@@ -558,8 +560,7 @@ def show_misclassified(images, labels, scores, class_names=None, count=16, ncols
                          f"{len(labels)} and {len(scores)}")
     if images.ndim == 4 and images.shape[1] == 1:
         images = images[:, 0]
-    probabilities = np.exp(scores - scores.max(axis=1, keepdims=True))
-    probabilities /= probabilities.sum(axis=1, keepdims=True)
+    probabilities = softmax(scores)
     predicted = probabilities.argmax(axis=1)
     wrong = np.flatnonzero(predicted != labels)
     order = wrong[np.argsort(-probabilities[wrong, predicted[wrong]], kind="stable")][:count]
