@@ -44,7 +44,9 @@ __all__ = [
     "FASHION_MNIST_SHA256",
     "MNIST_SHA256",
     "PHOTOS",
+    "TransformedDataset",
     "cache_dir",
+    "dataset_tensors",
     "load_fashion_mnist",
     "load_mnist",
     "prepare_datasets",
@@ -737,6 +739,137 @@ def sample_photo(name: str, gray: bool = False) -> np.ndarray:
 # --------------------------------------------------------------------------- seed examples
 
 _SEED_EXAMPLES_FILE = Path(__file__).with_name("seed_examples.json")
+
+
+# --------------------------------------------------------------------------- datasets as tensors
+
+
+def dataset_tensors(dataset: Any) -> tuple[Any, Any]:
+    """All images and labels of an image dataset as two tensors, its transform left out.
+
+    Small datasets such as MNIST fit in memory many times over; keeping them as
+    one tensor and slicing batches from it is much faster than decoding and
+    transforming one image at a time.
+
+    Parameters
+    ----------
+    dataset : torchvision MNIST-style dataset, torch.utils.data.Subset of one, or a sequence
+        A dataset with ``data`` (uint8, shape (N, H, W) or (N, H, W, C)) and
+        ``targets`` attributes (MNIST, Fashion-MNIST, CIFAR) is read directly;
+        a ``Subset`` keeps its indices; anything else is read item by item and
+        must give ``(image, label)`` pairs whose images are PIL images, arrays
+        or tensors.
+
+    Returns
+    -------
+    images : torch.Tensor, float32, shape (N, C, H, W)
+        uint8 pixels scaled to [0, 1]; float images unchanged.
+    labels : torch.Tensor, int64, shape (N,)
+
+    Raises
+    ------
+    TypeError
+        ``dataset`` has no length, or an item is not an ``(image, label)`` pair.
+    ValueError
+        ``dataset`` is empty or its images differ in shape.
+
+    Examples
+    --------
+    >>> images, labels = dataset_tensors(load_mnist(train=False))
+    >>> tuple(images.shape), images.dtype, float(images.max()), labels[:3].tolist()
+    ((10000, 1, 28, 28), torch.float32, 1.0, [7, 2, 1])
+    """
+    import torch
+
+    def to_nchw(array):
+        tensor = torch.as_tensor(np.asarray(array))
+        if tensor.dtype == torch.uint8:
+            tensor = tensor.float() / 255.0
+        else:
+            tensor = tensor.float()
+        if tensor.ndim == 3:  # (N, H, W)
+            return tensor.unsqueeze(1)
+        if tensor.ndim == 4 and tensor.shape[-1] in (1, 3, 4) and tensor.shape[1] not in (1, 3, 4):
+            return tensor.permute(0, 3, 1, 2).contiguous()  # (N, H, W, C)
+        return tensor
+
+    if not hasattr(dataset, "__len__") or isinstance(dataset, (str, bytes)):
+        raise TypeError(f"dataset must be a dataset with a length, got {type(dataset).__name__}")
+    if len(dataset) == 0:
+        raise ValueError("dataset is empty")
+    if isinstance(dataset, torch.utils.data.Subset):
+        images, labels = dataset_tensors(dataset.dataset)
+        index = torch.as_tensor(list(dataset.indices), dtype=torch.long)
+        return images[index], labels[index]
+    if hasattr(dataset, "data") and hasattr(dataset, "targets"):
+        return to_nchw(dataset.data), torch.as_tensor(np.asarray(dataset.targets), dtype=torch.long)
+    images, labels = [], []
+    for i in range(len(dataset)):
+        item = dataset[i]
+        if not isinstance(item, (tuple, list)) or len(item) != 2:
+            raise TypeError(f"dataset[{i}] must be an (image, label) pair, got {type(item).__name__}")
+        image = item[0]
+        if isinstance(image, torch.Tensor):
+            image = image.detach().cpu().numpy()
+        image = np.asarray(image)
+        if image.ndim == 3 and image.shape[0] in (1, 3, 4) and image.shape[-1] not in (1, 3, 4):
+            image = np.moveaxis(image, 0, -1)  # (C, H, W) -> (H, W, C), undone by to_nchw
+        images.append(image)
+        labels.append(int(item[1]))
+    shapes = {image.shape for image in images}
+    if len(shapes) > 1:
+        raise ValueError(f"dataset images must all have one shape, got {sorted(shapes)}")
+    return to_nchw(np.stack(images)), torch.tensor(labels, dtype=torch.long)
+
+
+class TransformedDataset:
+    """A view of a dataset whose images pass through ``transform``; labels unchanged.
+
+    The usual use: ``random_split`` cuts one dataset into training and
+    validation parts that share the dataset's transform, but only the training
+    part should be augmented. Split an untransformed dataset, then wrap each
+    part with its own transform.
+
+    Parameters
+    ----------
+    dataset : map-style dataset of (image, label) pairs
+        Anything with ``__len__`` and ``__getitem__`` (a torchvision dataset,
+        a ``Subset``, a ``TensorDataset``...).
+    transform : callable
+        Applied to each image when it is read, e.g. a
+        ``torchvision.transforms.Compose``.
+
+    Raises
+    ------
+    TypeError
+        ``dataset`` is not indexable with a length, or ``transform`` is not
+        callable.
+
+    Examples
+    --------
+    >>> pairs = [(1.0, 0), (2.0, 1)]
+    >>> doubled = TransformedDataset(pairs, lambda x: 2 * x)
+    >>> len(doubled), doubled[1]
+    (2, (4.0, 1))
+    """
+
+    def __init__(self, dataset: Any, transform: Callable) -> None:
+        if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")) or isinstance(dataset, (str, bytes)):
+            raise TypeError(f"dataset must support len() and indexing, got {type(dataset).__name__}")
+        if not callable(transform):
+            raise TypeError(f"transform must be callable, got {transform!r}")
+        self.dataset = dataset
+        self.transform = transform
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, index: int) -> tuple[Any, Any]:
+        image, label = self.dataset[index]
+        return self.transform(image), label
+
+    def __repr__(self) -> str:
+        return f"TransformedDataset({len(self)} items, transform={self.transform!r})"
 
 
 def _seed_examples() -> dict:

@@ -490,3 +490,85 @@ def test_seed_example_bad_names():
         data.seed_example(3)
     with pytest.raises(TypeError, match="info"):
         data.seed_example("scipy_image", info="yes")
+
+
+# --------------------------------------------------------------------------- datasets as tensors
+
+
+def test_dataset_tensors_matches_the_transformed_items():
+    """The fast path (reading .data) gives exactly what ToTensor gives item by item."""
+    from torchvision.transforms import ToTensor
+
+    from lessons_lib.data import dataset_tensors
+
+    raw = load_fashion_mnist(train=False)
+    images, labels = dataset_tensors(raw)
+    assert images.shape == (10000, 1, 28, 28) and images.dtype == torch.float32
+    assert labels.dtype == torch.int64 and labels.shape == (10000,)
+    with_transform = load_fashion_mnist(train=False, transform=ToTensor())
+    for i in (0, 1, 9999):
+        image, label = with_transform[i]
+        assert torch.equal(images[i], image) and labels[i] == label
+
+
+def test_dataset_tensors_subset_and_generic_items():
+    from torch.utils.data import Subset, TensorDataset
+
+    from lessons_lib.data import dataset_tensors
+
+    raw = load_mnist(train=False)
+    all_images, all_labels = dataset_tensors(raw)
+    picked = [5, 0, 42]
+    images, labels = dataset_tensors(Subset(raw, picked))
+    assert torch.equal(images, all_images[picked]) and torch.equal(labels, all_labels[picked])
+    # the generic path: PIL images item by item (no .data attribute on a list)
+    pil_pairs = [raw[i] for i in picked]
+    images2, labels2 = dataset_tensors(pil_pairs)
+    assert torch.equal(images2, images) and torch.equal(labels2, labels)
+    # float (C, H, W) tensors pass through unchanged
+    x = torch.rand(4, 3, 5, 6)
+    y = torch.tensor([0, 1, 2, 3])
+    images3, labels3 = dataset_tensors(TensorDataset(x, y))
+    assert torch.equal(images3, x) and torch.equal(labels3, y)
+
+
+def test_dataset_tensors_bad_input():
+    from lessons_lib.data import dataset_tensors
+
+    with pytest.raises(TypeError, match="dataset"):
+        dataset_tensors(3)
+    with pytest.raises(ValueError, match="empty"):
+        dataset_tensors([])
+    with pytest.raises(TypeError, match="pair"):
+        dataset_tensors([np.zeros((2, 2))])
+    with pytest.raises(ValueError, match="one shape"):
+        dataset_tensors([(np.zeros((2, 2)), 0), (np.zeros((3, 3)), 1)])
+
+
+def test_transformed_dataset_gives_each_split_its_own_transform():
+    from torch.utils.data import DataLoader, random_split
+
+    from lessons_lib.data import TransformedDataset
+
+    raw = [(np.full((2, 2), i, dtype=np.float32), i % 3) for i in range(10)]
+    train_part, val_part = random_split(raw, [7, 3], generator=torch.Generator().manual_seed(0))
+    train = TransformedDataset(train_part, lambda a: torch.as_tensor(a) + 100)
+    val = TransformedDataset(val_part, torch.as_tensor)
+    assert len(train) == 7 and len(val) == 3
+    for i in range(3):
+        image, label = val[i]
+        source = raw[val_part.indices[i]]
+        assert torch.equal(image, torch.as_tensor(source[0])) and label == source[1]
+    batch, labels = next(iter(DataLoader(train, batch_size=7)))
+    assert batch.shape == (7, 2, 2) and bool((batch >= 100).all())
+    assert labels.tolist() == [raw[j][1] for j in train_part.indices]
+    assert "7 items" in repr(train)
+
+
+def test_transformed_dataset_bad_arguments():
+    from lessons_lib.data import TransformedDataset
+
+    with pytest.raises(TypeError, match="dataset"):
+        TransformedDataset(5, abs)
+    with pytest.raises(TypeError, match="transform"):
+        TransformedDataset([(1, 0)], "flip")
