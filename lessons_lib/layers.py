@@ -83,9 +83,13 @@ __all__ = [
 def _as_float(value, name: str, ndim=None, layout: str = "") -> np.ndarray:
     """``value`` as a floating-point array (integers become float64), or an error."""
     if isinstance(value, (str, bytes)) or value is None:
-        raise TypeError(f"{name} must be an array of numbers, got {type(value).__name__}")
+        raise TypeError(
+            f"{name} must be an array of numbers, got {type(value).__name__}"
+        )
     arr = np.asarray(value)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or arr.dtype == bool
+    ):
         raise TypeError(f"{name} must be an array of numbers, got dtype {arr.dtype}")
     if np.iscomplexobj(arr):
         raise TypeError(f"{name} must be real, got dtype {arr.dtype}")
@@ -93,7 +97,9 @@ def _as_float(value, name: str, ndim=None, layout: str = "") -> np.ndarray:
         arr = arr.astype(np.float64)
     if ndim is not None and arr.ndim not in np.atleast_1d(ndim):
         want = " or ".join(f"{d}-D" for d in np.atleast_1d(ndim))
-        raise ValueError(f"{name} must be {want}{' with shape ' + layout if layout else ''}, got shape {arr.shape}")
+        raise ValueError(
+            f"{name} must be {want}{' with shape ' + layout if layout else ''}, got shape {arr.shape}"
+        )
     if arr.size == 0:
         raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
     return arr
@@ -102,13 +108,17 @@ def _as_float(value, name: str, ndim=None, layout: str = "") -> np.ndarray:
 def _check_dout(dout, shape, layer: str) -> np.ndarray:
     dout = _as_float(dout, "dout")
     if dout.shape != tuple(shape):
-        raise ValueError(f"dout must have the shape of the {layer} forward output {tuple(shape)}, got {dout.shape}")
+        raise ValueError(
+            f"dout must have the shape of the {layer} forward output {tuple(shape)}, got {dout.shape}"
+        )
     return dout
 
 
 def _check_cache(cache, kind: str):
     if not (isinstance(cache, tuple) and len(cache) >= 1 and cache[0] == kind):
-        raise TypeError(f"cache must be the cache returned by {kind}_forward, got {type(cache).__name__}")
+        raise TypeError(
+            f"cache must be the cache returned by {kind}_forward, got {type(cache).__name__}"
+        )
     return cache[1:]
 
 
@@ -117,11 +127,14 @@ def _conv_inputs(x, w, b):
     w = _as_float(w, "w", 4, "(F, C, kh, kw)")
     if w.shape[1] != x.shape[1]:
         raise ValueError(
-            f"w has {w.shape[1]} input channels (shape {w.shape}) but x has {x.shape[1]} (shape {x.shape})")
+            f"w has {w.shape[1]} input channels (shape {w.shape}) but x has {x.shape[1]} (shape {x.shape})"
+        )
     if b is not None:
         b = _as_float(b, "b", 1, "(F,)")
         if b.shape != (w.shape[0],):
-            raise ValueError(f"b must have shape ({w.shape[0]},), one value per filter, got {b.shape}")
+            raise ValueError(
+                f"b must have shape ({w.shape[0]},), one value per filter, got {b.shape}"
+            )
     return x, w, b
 
 
@@ -131,7 +144,9 @@ def _pool_settings(x, kernel_size, stride, padding):
     sh, sw = (kh, kw) if stride is None else _as_pair(stride, "stride", 1)
     ph, pw = _as_pair(padding, "padding", 0)
     if 2 * ph > kh or 2 * pw > kw:
-        raise ValueError(f"padding must be at most half the kernel size, got padding {(ph, pw)} for kernel {(kh, kw)}")
+        raise ValueError(
+            f"padding must be at most half the kernel size, got padding {(ph, pw)} for kernel {(kh, kw)}"
+        )
     return x, (kh, kw), (sh, sw), (ph, pw)
 
 
@@ -174,8 +189,9 @@ def conv_forward_naive(x, w, b=None, stride=1, padding=0, dilation=1):
     [[10.0, 18.0], [42.0, 50.0]]
     """
     x, w, b = _conv_inputs(x, w, b)
-    _, (sh, sw), (dh, dw), (top, bottom, left, right), (out_h, out_w) = _im2col_geometry(
-        x.shape, w.shape[2:], stride, padding, dilation)
+    _, (sh, sw), (dh, dw), (top, bottom, left, right), (out_h, out_w) = (
+        _im2col_geometry(x.shape, w.shape[2:], stride, padding, dilation)
+    )
     n_images, n_filters = x.shape[0], w.shape[0]
     span_h, span_w = dh * (w.shape[2] - 1) + 1, dw * (w.shape[3] - 1) + 1
     xp = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
@@ -184,8 +200,15 @@ def conv_forward_naive(x, w, b=None, stride=1, padding=0, dilation=1):
         for f in range(n_filters):
             for i in range(out_h):
                 for j in range(out_w):
-                    window = xp[n, :, i * sh:i * sh + span_h:dh, j * sw:j * sw + span_w:dw]
-                    out[n, f, i, j] = np.sum(window * w[f]) + (0.0 if b is None else b[f])
+                    window = xp[
+                        n,
+                        :,
+                        i * sh : i * sh + span_h : dh,
+                        j * sw : j * sw + span_w : dw,
+                    ]
+                    out[n, f, i, j] = np.sum(window * w[f]) + (
+                        0.0 if b is None else b[f]
+                    )
     geometry = ((sh, sw), (dh, dw), (top, bottom, left, right))
     return out, ("conv_naive", xp, x.shape, w, b is not None, geometry, out.shape)
 
@@ -225,7 +248,9 @@ def conv_backward_naive(dout, cache):
     >>> dx[0, 0].tolist(), db.tolist()
     ([[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]], [4.0])
     """
-    xp, x_shape, w, has_bias, ((sh, sw), (dh, dw), (top, _, left, _)), out_shape = _check_cache(cache, "conv_naive")
+    xp, x_shape, w, has_bias, ((sh, sw), (dh, dw), (top, _, left, _)), out_shape = (
+        _check_cache(cache, "conv_naive")
+    )
     dout = _check_dout(dout, out_shape, "convolution")
     n_images, n_filters, out_h, out_w = out_shape
     span_h, span_w = dh * (w.shape[2] - 1) + 1, dw * (w.shape[3] - 1) + 1
@@ -239,7 +264,7 @@ def conv_backward_naive(dout, cache):
                     cols = slice(j * sw, j * sw + span_w, dw)
                     dw_[f] += dout[n, f, i, j] * xp[n, :, rows, cols]
                     dxp[n, :, rows, cols] += dout[n, f, i, j] * w[f]
-    dx = dxp[:, :, top:top + x_shape[2], left:left + x_shape[3]]
+    dx = dxp[:, :, top : top + x_shape[2], left : left + x_shape[3]]
     db = dout.sum(axis=(0, 2, 3)) if has_bias else None
     return dx, dw_, db
 
@@ -274,8 +299,12 @@ def conv_forward(x, w, b=None, stride=1, padding=0, dilation=1):
     [[[8.0, 12.0], [20.0, 24.0]], [[108.0, 112.0], [120.0, 124.0]]]
     """
     x, w, b = _conv_inputs(x, w, b)
-    _, _, _, _, (out_h, out_w) = _im2col_geometry(x.shape, w.shape[2:], stride, padding, dilation)
-    cols = im2col(x, w.shape[2:], stride, padding, dilation).astype(np.result_type(x, w), copy=False)
+    _, _, _, _, (out_h, out_w) = _im2col_geometry(
+        x.shape, w.shape[2:], stride, padding, dilation
+    )
+    cols = im2col(x, w.shape[2:], stride, padding, dilation).astype(
+        np.result_type(x, w), copy=False
+    )
     out = np.matmul(w.reshape(w.shape[0], -1), cols)
     if b is not None:
         out = out + b[:, None]
@@ -314,7 +343,9 @@ def conv_backward(dout, cache):
     >>> conv_backward(np.ones_like(out), cache)[0][0, 0].tolist()
     [[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]
     """
-    cols, x_shape, w, has_bias, (kernel, stride, padding, dilation), out_shape = _check_cache(cache, "conv")
+    cols, x_shape, w, has_bias, (kernel, stride, padding, dilation), out_shape = (
+        _check_cache(cache, "conv")
+    )
     dout = _check_dout(dout, out_shape, "convolution")
     n_images, n_filters = out_shape[:2]
     grad = dout.reshape(n_images, n_filters, -1)
@@ -363,7 +394,9 @@ def max_pool_forward_naive(x, kernel_size, stride=None):
         for c in range(channels):
             for i in range(out_h):
                 for j in range(out_w):
-                    out[n, c, i, j] = x[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max()
+                    out[n, c, i, j] = x[
+                        n, c, i * sh : i * sh + kh, j * sw : j * sw + kw
+                    ].max()
     return out, ("max_pool_naive", x, (kh, kw), (sh, sw), out.shape)
 
 
@@ -404,7 +437,7 @@ def max_pool_backward_naive(dout, cache):
         for c in range(channels):
             for i in range(out_h):
                 for j in range(out_w):
-                    window = x[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                    window = x[n, c, i * sh : i * sh + kh, j * sw : j * sw + kw]
                     u, v = np.unravel_index(np.argmax(window), window.shape)
                     dx[n, c, i * sh + u, j * sw + v] += dout[n, c, i, j]
     return dx
@@ -415,7 +448,9 @@ def _pool_columns(x, kernel, stride, padding, fill):
     n_images, channels, h, w = x.shape
     ph, pw = padding
     padded = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
-    cols = im2col(padded.reshape(n_images * channels, 1, h + 2 * ph, w + 2 * pw), kernel, stride)
+    cols = im2col(
+        padded.reshape(n_images * channels, 1, h + 2 * ph, w + 2 * pw), kernel, stride
+    )
     return cols, padded.shape
 
 
@@ -455,7 +490,17 @@ def max_pool_forward(x, kernel_size, stride=None, padding=0):
     arg = np.argmax(cols, axis=1)
     out = np.take_along_axis(cols, arg[:, None, :], axis=1)[:, 0, :]
     out = out.reshape(x.shape[0], x.shape[1], out_h, out_w)
-    return out, ("max_pool", arg, cols.shape, x.shape, padded_shape, kernel, stride_hw, padding_hw, out.shape)
+    return out, (
+        "max_pool",
+        arg,
+        cols.shape,
+        x.shape,
+        padded_shape,
+        kernel,
+        stride_hw,
+        padding_hw,
+        out.shape,
+    )
 
 
 def max_pool_backward(dout, cache):
@@ -483,14 +528,18 @@ def max_pool_backward(dout, cache):
     >>> max_pool_backward(np.ones_like(out), cache)[0, 0].tolist()
     [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
     """
-    arg, cols_shape, x_shape, padded_shape, kernel, stride, (ph, pw), out_shape = _check_cache(cache, "max_pool")
+    arg, cols_shape, x_shape, padded_shape, kernel, stride, (ph, pw), out_shape = (
+        _check_cache(cache, "max_pool")
+    )
     dout = _check_dout(dout, out_shape, "max-pooling")
     dcols = np.zeros(cols_shape, dtype=dout.dtype)
-    np.put_along_axis(dcols, arg[:, None, :], dout.reshape(cols_shape[0], 1, -1), axis=1)
+    np.put_along_axis(
+        dcols, arg[:, None, :], dout.reshape(cols_shape[0], 1, -1), axis=1
+    )
     n_maps = cols_shape[0]
     dpadded = col2im(dcols, (n_maps, 1) + tuple(padded_shape[2:]), kernel, stride)
     h, w = x_shape[2:]
-    return dpadded.reshape(padded_shape)[:, :, ph:ph + h, pw:pw + w]
+    return dpadded.reshape(padded_shape)[:, :, ph : ph + h, pw : pw + w]
 
 
 def avg_pool_forward(x, kernel_size, stride=None, padding=0):
@@ -525,7 +574,16 @@ def avg_pool_forward(x, kernel_size, stride=None, padding=0):
     cols, padded_shape = _pool_columns(x, kernel, stride_hw, padding_hw, 0.0)
     _, _, _, _, (out_h, out_w) = _im2col_geometry(padded_shape, kernel, stride_hw, 0, 1)
     out = cols.mean(axis=1).reshape(x.shape[0], x.shape[1], out_h, out_w)
-    return out, ("avg_pool", cols.shape, x.shape, padded_shape, kernel, stride_hw, padding_hw, out.shape)
+    return out, (
+        "avg_pool",
+        cols.shape,
+        x.shape,
+        padded_shape,
+        kernel,
+        stride_hw,
+        padding_hw,
+        out.shape,
+    )
 
 
 def avg_pool_backward(dout, cache):
@@ -555,13 +613,20 @@ def avg_pool_backward(dout, cache):
     >>> avg_pool_backward(np.array([[[[4.0, 8.0]]]]), cache)[0, 0].tolist()
     [[1.0, 1.0, 2.0, 2.0], [1.0, 1.0, 2.0, 2.0]]
     """
-    cols_shape, x_shape, padded_shape, kernel, stride, (ph, pw), out_shape = _check_cache(cache, "avg_pool")
+    cols_shape, x_shape, padded_shape, kernel, stride, (ph, pw), out_shape = (
+        _check_cache(cache, "avg_pool")
+    )
     dout = _check_dout(dout, out_shape, "average-pooling")
     share = dout.reshape(cols_shape[0], 1, -1) / (kernel[0] * kernel[1])
     dcols = np.broadcast_to(share, cols_shape)
-    dpadded = col2im(np.ascontiguousarray(dcols), (cols_shape[0], 1) + tuple(padded_shape[2:]), kernel, stride)
+    dpadded = col2im(
+        np.ascontiguousarray(dcols),
+        (cols_shape[0], 1) + tuple(padded_shape[2:]),
+        kernel,
+        stride,
+    )
     h, w = x_shape[2:]
-    return dpadded.reshape(padded_shape)[:, :, ph:ph + h, pw:pw + w]
+    return dpadded.reshape(padded_shape)[:, :, ph : ph + h, pw : pw + w]
 
 
 # ---------------------------------------------------------------------------
@@ -667,7 +732,9 @@ def flatten_forward(x):
     """
     x = _as_float(x, "x")
     if x.ndim < 2:
-        raise ValueError(f"x must have a batch axis and at least one more, got shape {x.shape}")
+        raise ValueError(
+            f"x must have a batch axis and at least one more, got shape {x.shape}"
+        )
     return x.reshape(x.shape[0], -1), ("flatten", x.shape)
 
 
@@ -714,12 +781,16 @@ def dense_forward(x, w, b=None):
     x = _as_float(x, "x", 2, "(N, D); flatten images first")
     w = _as_float(w, "w", 2, "(M, D)")
     if w.shape[1] != x.shape[1]:
-        raise ValueError(f"x has {x.shape[1]} features (shape {x.shape}) but w expects {w.shape[1]} (shape {w.shape})")
+        raise ValueError(
+            f"x has {x.shape[1]} features (shape {x.shape}) but w expects {w.shape[1]} (shape {w.shape})"
+        )
     out = x @ w.T
     if b is not None:
         b = _as_float(b, "b", 1, "(M,)")
         if b.shape != (w.shape[0],):
-            raise ValueError(f"b must have shape ({w.shape[0]},), one value per output, got {b.shape}")
+            raise ValueError(
+                f"b must have shape ({w.shape[0]},), one value per output, got {b.shape}"
+            )
         out = out + b
     return out, ("dense", x, w, b is not None, out.shape)
 
@@ -803,10 +874,14 @@ def softmax_cross_entropy(scores, y):
     if not np.issubdtype(y.dtype, np.integer):
         raise TypeError(f"y must hold integer class labels, got dtype {y.dtype}")
     if y.shape != (scores.shape[0],):
-        raise ValueError(f"y must have shape ({scores.shape[0]},), one label per row of scores, got {y.shape}")
+        raise ValueError(
+            f"y must have shape ({scores.shape[0]},), one label per row of scores, got {y.shape}"
+        )
     if y.min() < 0 or y.max() >= scores.shape[1]:
-        raise ValueError(f"y must be in 0..{scores.shape[1] - 1} (scores has {scores.shape[1]} classes), "
-                         f"got values from {y.min()} to {y.max()}")
+        raise ValueError(
+            f"y must be in 0..{scores.shape[1] - 1} (scores has {scores.shape[1]} classes), "
+            f"got values from {y.min()} to {y.max()}"
+        )
     shifted = scores - scores.max(axis=1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     n = scores.shape[0]
@@ -842,7 +917,9 @@ def mse_loss(pred, target):
     pred = _as_float(pred, "pred")
     target = _as_float(target, "target")
     if pred.shape != target.shape:
-        raise ValueError(f"pred and target must have the same shape, got {pred.shape} and {target.shape}")
+        raise ValueError(
+            f"pred and target must have the same shape, got {pred.shape} and {target.shape}"
+        )
     diff = pred - target
     return float(np.mean(diff**2)), 2.0 * diff / diff.size
 
@@ -889,13 +966,17 @@ def dropout_forward(x, p, training=True, rng=None):
     if not isinstance(p, numbers.Real) or isinstance(p, bool):
         raise TypeError(f"p must be a number, got {p!r}")
     if not 0 <= p < 1:
-        raise ValueError(f"p must be in [0, 1), the probability of dropping a value; got {p}")
+        raise ValueError(
+            f"p must be in [0, 1), the probability of dropping a value; got {p}"
+        )
     if not isinstance(training, (bool, np.bool_)):
         raise TypeError(f"training must be True or False, got {training!r}")
     if not training:
         return x.copy(), ("dropout", None, x.shape)
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator when training, got {type(rng).__name__}")
+        raise TypeError(
+            f"rng must be a numpy.random.Generator when training, got {type(rng).__name__}"
+        )
     mask = (rng.random(x.shape) >= p).astype(x.dtype) / x.dtype.type(1.0 - p)
     return x * mask, ("dropout", mask, x.shape)
 
@@ -916,12 +997,18 @@ def dropout_backward(dout, cache):
 
 def _check_bn_state(array, name, channels):
     if not isinstance(array, np.ndarray) or not np.issubdtype(array.dtype, np.floating):
-        raise TypeError(f"{name} must be a float numpy array (it is updated in place), got {type(array).__name__}")
+        raise TypeError(
+            f"{name} must be a float numpy array (it is updated in place), got {type(array).__name__}"
+        )
     if array.shape != (channels,):
-        raise ValueError(f"{name} must have shape ({channels},), one value per channel, got {array.shape}")
+        raise ValueError(
+            f"{name} must have shape ({channels},), one value per channel, got {array.shape}"
+        )
 
 
-def batchnorm_forward(x, gamma, beta, running_mean, running_var, training=True, momentum=0.1, eps=1e-5):
+def batchnorm_forward(
+    x, gamma, beta, running_mean, running_var, training=True, momentum=0.1, eps=1e-5
+):
     """Batch normalisation of ``(N, D)`` features or ``(N, C, H, W)`` feature maps.
 
     In training, every channel is normalised with the mean and (biased)
@@ -976,7 +1063,9 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, training=True, 
     beta = _as_float(beta, "beta", 1)
     for name, value in (("gamma", gamma), ("beta", beta)):
         if value.shape != (channels,):
-            raise ValueError(f"{name} must have shape ({channels},), one value per channel of x, got {value.shape}")
+            raise ValueError(
+                f"{name} must have shape ({channels},), one value per channel of x, got {value.shape}"
+            )
     _check_bn_state(running_mean, "running_mean", channels)
     _check_bn_state(running_var, "running_var", channels)
     if not isinstance(training, (bool, np.bool_)):
@@ -994,7 +1083,9 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, training=True, 
     count = x.size // channels
     if training:
         if count < 2:
-            raise ValueError(f"a training batch needs more than one value per channel, got x of shape {x.shape}")
+            raise ValueError(
+                f"a training batch needs more than one value per channel, got x of shape {x.shape}"
+            )
         mean = x.mean(axis=axes)
         var = x.var(axis=axes)
         running_mean *= 1 - momentum
@@ -1042,7 +1133,9 @@ def batchnorm_backward(dout, cache):
         return g * inv_std.reshape(shape), dgamma, dbeta
     m = x_hat.size // x_hat.shape[1]
     dx = (inv_std.reshape(shape) / m) * (
-        m * g - g.sum(axis=axes).reshape(shape) - x_hat * np.sum(g * x_hat, axis=axes).reshape(shape)
+        m * g
+        - g.sum(axis=axes).reshape(shape)
+        - x_hat * np.sum(g * x_hat, axis=axes).reshape(shape)
     )
     return dx, dgamma, dbeta
 
@@ -1089,8 +1182,10 @@ def numerical_gradient(f, x, dout=None, h=1e-6):
     if not callable(f):
         raise TypeError(f"f must be callable, got {type(f).__name__}")
     if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(f"x must be a float numpy array (it is perturbed in place), got {type(x).__name__}"
-                        + (f" of dtype {x.dtype}" if isinstance(x, np.ndarray) else ""))
+        raise TypeError(
+            f"x must be a float numpy array (it is perturbed in place), got {type(x).__name__}"
+            + (f" of dtype {x.dtype}" if isinstance(x, np.ndarray) else "")
+        )
     if not isinstance(h, numbers.Real) or isinstance(h, bool) or not h > 0:
         raise ValueError(f"h must be a positive number, got {h!r}")
     if dout is not None:
@@ -1105,7 +1200,9 @@ def numerical_gradient(f, x, dout=None, h=1e-6):
         x[index] = old
         if dout is None:
             if plus.size != 1:
-                raise ValueError(f"f must return a scalar when dout is not given, got shape {plus.shape}")
+                raise ValueError(
+                    f"f must return a scalar when dout is not given, got shape {plus.shape}"
+                )
             grad[index] = (plus.item() - minus.item()) / (2 * h)
         else:
             grad[index] = np.sum((plus - minus) * dout) / (2 * h)
@@ -1132,7 +1229,9 @@ def relative_error(a, b) -> float:
     a = _as_float(a, "a")
     b = _as_float(b, "b")
     if a.shape != b.shape:
-        raise ValueError(f"a and b must have the same shape, got {a.shape} and {b.shape}")
+        raise ValueError(
+            f"a and b must have the same shape, got {a.shape} and {b.shape}"
+        )
     scale = np.linalg.norm(a) + np.linalg.norm(b)
     return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
 
@@ -1180,13 +1279,19 @@ def gradient_check(f, inputs, grads, dout=None, h=1e-6):
         raise TypeError("inputs and grads must be dicts that map names to arrays")
     unknown = set(grads) - set(inputs)
     if unknown:
-        raise ValueError(f"grads names {sorted(unknown)}, which inputs lacks (inputs has {sorted(inputs)})")
+        raise ValueError(
+            f"grads names {sorted(unknown)}, which inputs lacks (inputs has {sorted(inputs)})"
+        )
     errors = {}
     for name, analytic in grads.items():
         analytic = _as_float(analytic, f"grads[{name!r}]")
         if analytic.shape != np.shape(inputs[name]):
-            raise ValueError(f"grads[{name!r}] has shape {analytic.shape} but inputs[{name!r}] has shape "
-                             f"{np.shape(inputs[name])}")
-        numeric = numerical_gradient(lambda _: f(**inputs), inputs[name], dout=dout, h=h)
+            raise ValueError(
+                f"grads[{name!r}] has shape {analytic.shape} but inputs[{name!r}] has shape "
+                f"{np.shape(inputs[name])}"
+            )
+        numeric = numerical_gradient(
+            lambda _: f(**inputs), inputs[name], dout=dout, h=h
+        )
         errors[name] = relative_error(analytic, numeric)
     return errors

@@ -51,7 +51,9 @@ def count_parameters(model, trainable_only: bool = False) -> int:
     _check_module(model)
     if not isinstance(trainable_only, bool):
         raise TypeError(f"trainable_only must be True or False, got {trainable_only!r}")
-    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+    return sum(
+        p.numel() for p in model.parameters() if p.requires_grad or not trainable_only
+    )
 
 
 def model_summary(model, input_shape, dtype=None):
@@ -100,11 +102,21 @@ def model_summary(model, input_shape, dtype=None):
     import torch
 
     _check_module(model)
-    if not (isinstance(input_shape, (tuple, list)) and len(input_shape) >= 1
-            and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in input_shape)):
-        raise TypeError(f"input_shape must be a tuple of ints, batch axis first, got {input_shape!r}")
+    if not (
+        isinstance(input_shape, (tuple, list))
+        and len(input_shape) >= 1
+        and all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool)
+            for v in input_shape
+        )
+    ):
+        raise TypeError(
+            f"input_shape must be a tuple of ints, batch axis first, got {input_shape!r}"
+        )
     if min(input_shape) < 1:
-        raise ValueError(f"input_shape must have every size at least 1, got {tuple(input_shape)}")
+        raise ValueError(
+            f"input_shape must have every size at least 1, got {tuple(input_shape)}"
+        )
     if dtype is None:
         first = next(model.parameters(), None)
         dtype = first.dtype if first is not None else torch.float32
@@ -116,12 +128,17 @@ def model_summary(model, input_shape, dtype=None):
             own = [p for p in module.parameters(recurse=False) if id(p) not in seen]
             seen.update(id(p) for p in own)
             shape = tuple(output.shape) if isinstance(output, torch.Tensor) else None
-            rows.append((name, type(module).__name__, shape, sum(p.numel() for p in own)))
+            rows.append(
+                (name, type(module).__name__, shape, sum(p.numel() for p in own))
+            )
+
         return hook
 
     for name, module in model.named_modules():
         if not any(True for _ in module.children()):
-            hooks.append(module.register_forward_hook(record(name or type(module).__name__)))
+            hooks.append(
+                module.register_forward_hook(record(name or type(module).__name__))
+            )
     was_training = model.training
     try:
         model.eval()

@@ -32,12 +32,16 @@ def _check_rng(rng) -> np.random.Generator:
 
 def _check_image_nd(image, name="image") -> np.ndarray:
     if isinstance(image, (str, bytes)) or image is None:
-        raise TypeError(f"{name} must be an array of numbers, got {type(image).__name__}")
+        raise TypeError(
+            f"{name} must be an array of numbers, got {type(image).__name__}"
+        )
     arr = np.asarray(image)
     if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise TypeError(f"{name} must be an array of numbers, got dtype {arr.dtype}")
     if arr.ndim not in (2, 3) or arr.size == 0:
-        raise ValueError(f"{name} must be a non-empty 2-D (grey) or 3-D (colour) array, got shape {arr.shape}")
+        raise ValueError(
+            f"{name} must be a non-empty 2-D (grey) or 3-D (colour) array, got shape {arr.shape}"
+        )
     return arr
 
 
@@ -50,7 +54,9 @@ def _check_clip(clip):
         and all(isinstance(c, numbers.Real) and not isinstance(c, bool) for c in clip)
         and clip[0] < clip[1]
     ):
-        raise ValueError(f"clip must be None or a pair (low, high) of numbers with low < high, got {clip!r}")
+        raise ValueError(
+            f"clip must be None or a pair (low, high) of numbers with low < high, got {clip!r}"
+        )
     return float(clip[0]), float(clip[1])
 
 
@@ -160,7 +166,9 @@ def mse(reference, image):
     reference = _as_array(reference, "reference", np.ndim(reference)).astype(float)
     image = _as_array(image, "image", np.ndim(image)).astype(float)
     if reference.shape != image.shape:
-        raise ValueError(f"reference and image must have the same shape, got {reference.shape} and {image.shape}")
+        raise ValueError(
+            f"reference and image must have the same shape, got {reference.shape} and {image.shape}"
+        )
     return float(np.mean((reference - image) ** 2))
 
 

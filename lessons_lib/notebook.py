@@ -43,7 +43,9 @@ FIGURE_DEFAULTS = {
 }
 
 
-def setup_notebook(seed: int = 0, threads: int = 2, deterministic: bool = True) -> np.random.Generator:
+def setup_notebook(
+    seed: int = 0, threads: int = 2, deterministic: bool = True
+) -> np.random.Generator:
     """Seed every random number generator and fix what else changes outputs.
 
     Parameters
@@ -155,8 +157,14 @@ def best_time(func, repeat: int = 5, target_seconds: float = 0.02) -> float:
         raise TypeError(f"repeat must be an int, got {repeat!r}")
     if repeat < 1:
         raise ValueError(f"repeat must be at least 1, got {repeat}")
-    if not isinstance(target_seconds, numbers.Real) or isinstance(target_seconds, bool) or not target_seconds > 0:
-        raise ValueError(f"target_seconds must be a number greater than 0, got {target_seconds!r}")
+    if (
+        not isinstance(target_seconds, numbers.Real)
+        or isinstance(target_seconds, bool)
+        or not target_seconds > 0
+    ):
+        raise ValueError(
+            f"target_seconds must be a number greater than 0, got {target_seconds!r}"
+        )
     func()  # warm-up
     start = time.perf_counter()
     func()

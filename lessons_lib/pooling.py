@@ -31,7 +31,13 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .conv import _as_pair
 
-__all__ = ["pool_output_size", "max_pool2d", "avg_pool2d", "global_max_pool2d", "global_avg_pool2d"]
+__all__ = [
+    "pool_output_size",
+    "max_pool2d",
+    "avg_pool2d",
+    "global_max_pool2d",
+    "global_avg_pool2d",
+]
 
 
 def _as_maps(x) -> np.ndarray:
@@ -41,7 +47,9 @@ def _as_maps(x) -> np.ndarray:
     if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise TypeError(f"x must be an array of numbers, got dtype {arr.dtype}")
     if arr.ndim < 2 or arr.size == 0:
-        raise ValueError(f"x must have shape (..., H, W) with H, W >= 1, got shape {arr.shape}")
+        raise ValueError(
+            f"x must have shape (..., H, W) with H, W >= 1, got shape {arr.shape}"
+        )
     if arr.dtype == bool:
         arr = arr.astype(np.int64)
     return arr
@@ -97,9 +105,13 @@ def pool_output_size(n, kernel, stride=None, padding=0, ceil_mode=False) -> int:
     padding = _as_int(padding, "padding", 0)
     ceil_mode = _check_bool(ceil_mode, "ceil_mode")
     if padding > kernel // 2:
-        raise ValueError(f"padding must be at most half the kernel ({kernel // 2}), got {padding}")
+        raise ValueError(
+            f"padding must be at most half the kernel ({kernel // 2}), got {padding}"
+        )
     if kernel > n + 2 * padding:
-        raise ValueError(f"the window ({kernel}) is longer than the padded input ({n + 2 * padding}); no output")
+        raise ValueError(
+            f"the window ({kernel}) is longer than the padded input ({n + 2 * padding}); no output"
+        )
     span = n + 2 * padding - kernel
     out = (-(-span // stride) if ceil_mode else span // stride) + 1
     if ceil_mode and (out - 1) * stride >= n + padding:
@@ -123,7 +135,9 @@ def _pool_setup(x, kernel_size, stride, padding, ceil_mode):
 
 
 def _windows(padded, kernel, stride, out_hw):
-    views = sliding_window_view(padded, kernel, axis=(-2, -1))[..., :: stride[0], :: stride[1], :, :]
+    views = sliding_window_view(padded, kernel, axis=(-2, -1))[
+        ..., :: stride[0], :: stride[1], :, :
+    ]
     return views[..., : out_hw[0], : out_hw[1], :, :]
 
 
@@ -160,7 +174,9 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False):
     >>> max_pool2d(grid, 2, stride=1).tolist()
     [[4, 7, 10], [5, 8, 11]]
     """
-    x, kernel, stride, _, out_hw, pads = _pool_setup(x, kernel_size, stride, padding, ceil_mode)
+    x, kernel, stride, _, out_hw, pads = _pool_setup(
+        x, kernel_size, stride, padding, ceil_mode
+    )
     if np.issubdtype(x.dtype, np.floating):
         lowest = -np.inf
     else:
@@ -169,7 +185,9 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False):
     return _windows(padded, kernel, stride, out_hw).max(axis=(-2, -1))
 
 
-def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+def avg_pool2d(
+    x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True
+):
     """Average pooling: the mean of each window.
 
     Parameters
@@ -192,7 +210,9 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
     [[2.0, 5.0, 8.0], [3.0, 6.0, 9.0]]
     """
     count_include_pad = _check_bool(count_include_pad, "count_include_pad")
-    x, kernel, stride, (ph, pw), out_hw, pads = _pool_setup(x, kernel_size, stride, padding, ceil_mode)
+    x, kernel, stride, (ph, pw), out_hw, pads = _pool_setup(
+        x, kernel_size, stride, padding, ceil_mode
+    )
     padded = np.pad(x.astype(float), pads, mode="constant")
     sums = _windows(padded, kernel, stride, out_hw).sum(axis=(-2, -1))
     h, w = x.shape[-2:]
@@ -202,7 +222,10 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
         lo, hi = (0, n) if not count_include_pad else (-p, n + p)
         return np.minimum(starts + k, hi) - np.maximum(starts, lo)
 
-    divisor = np.outer(counts(h, kernel[0], stride[0], ph, out_hw[0]), counts(w, kernel[1], stride[1], pw, out_hw[1]))
+    divisor = np.outer(
+        counts(h, kernel[0], stride[0], ph, out_hw[0]),
+        counts(w, kernel[1], stride[1], pw, out_hw[1]),
+    )
     return sums / divisor
 
 

@@ -73,9 +73,15 @@ def _check_model(model):
 
 
 def _check_loader(loader, name):
-    if loader is None or isinstance(loader, (str, bytes)) or not hasattr(loader, "__iter__"):
-        raise TypeError(f"{name} must be an iterable of (inputs, labels) batches such as a DataLoader, "
-                        f"got {type(loader).__name__}")
+    if (
+        loader is None
+        or isinstance(loader, (str, bytes))
+        or not hasattr(loader, "__iter__")
+    ):
+        raise TypeError(
+            f"{name} must be an iterable of (inputs, labels) batches such as a DataLoader, "
+            f"got {type(loader).__name__}"
+        )
 
 
 def _resolve_device(device):
@@ -85,7 +91,9 @@ def _resolve_device(device):
         return default_device()
     if isinstance(device, (str, torch.device)):
         return torch.device(device)
-    raise TypeError(f"device must be None, a string such as 'cpu' or a torch.device, got {device!r}")
+    raise TypeError(
+        f"device must be None, a string such as 'cpu' or a torch.device, got {device!r}"
+    )
 
 
 def _labels_array(values, name):
@@ -95,8 +103,10 @@ def _labels_array(values, name):
         values = values.detach().cpu().numpy()
     arr = np.asarray(values)
     if arr.ndim != 1 or not np.issubdtype(arr.dtype, np.integer):
-        raise ValueError(f"{name} must be a 1-D array of integer class labels, got shape {arr.shape} "
-                         f"and dtype {arr.dtype}")
+        raise ValueError(
+            f"{name} must be a 1-D array of integer class labels, got shape {arr.shape} "
+            f"and dtype {arr.dtype}"
+        )
     return arr
 
 
@@ -135,8 +145,10 @@ def accuracy(scores, labels) -> float:
     labels = _labels_array(labels, "labels")
     predicted = scores.argmax(axis=1) if scores.ndim == 2 else scores
     if predicted.shape != labels.shape:
-        raise ValueError(f"scores give {predicted.shape[0] if predicted.ndim else 0} predictions for "
-                         f"{labels.shape[0]} labels (scores shape {scores.shape})")
+        raise ValueError(
+            f"scores give {predicted.shape[0] if predicted.ndim else 0} predictions for "
+            f"{labels.shape[0]} labels (scores shape {scores.shape})"
+        )
     return float(np.mean(predicted == labels))
 
 
@@ -169,10 +181,14 @@ def confusion_matrix(labels, predicted, num_classes: int) -> np.ndarray:
     labels = _labels_array(labels, "labels")
     predicted = _labels_array(predicted, "predicted")
     if labels.shape != predicted.shape:
-        raise ValueError(f"labels and predicted must have the same length, got {labels.shape} and {predicted.shape}")
+        raise ValueError(
+            f"labels and predicted must have the same length, got {labels.shape} and {predicted.shape}"
+        )
     for name, arr in (("labels", labels), ("predicted", predicted)):
         if arr.size and (arr.min() < 0 or arr.max() >= num_classes):
-            raise ValueError(f"{name} must be in 0..{num_classes - 1}, got values from {arr.min()} to {arr.max()}")
+            raise ValueError(
+                f"{name} must be in 0..{num_classes - 1}, got values from {arr.min()} to {arr.max()}"
+            )
     counts = np.zeros((num_classes, num_classes), dtype=np.int64)
     np.add.at(counts, (labels, predicted), 1)
     return counts
@@ -240,7 +256,10 @@ def evaluate(model, loader, loss_fn=None, device=None) -> dict:
 
     loss_fn = F.cross_entropy if loss_fn is None else loss_fn
     scores, labels = predict(model, loader, device)
-    return {"loss": float(loss_fn(scores, labels)), "accuracy": accuracy(scores, labels)}
+    return {
+        "loss": float(loss_fn(scores, labels)),
+        "accuracy": accuracy(scores, labels),
+    }
 
 
 def train_epoch(model, loader, optimizer, loss_fn=None, device=None, bar=None) -> dict:
@@ -272,7 +291,9 @@ def train_epoch(model, loader, optimizer, loss_fn=None, device=None, bar=None) -
     _check_model(model)
     _check_loader(loader, "loader")
     if not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+        raise TypeError(
+            f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}"
+        )
     loss_fn = F.cross_entropy if loss_fn is None else loss_fn
     device = _resolve_device(device)
     model.to(device).train()
@@ -342,7 +363,9 @@ def load_checkpoint(model, path):
 # ---------------------------------------------------------------------------
 def _use_bar(progress) -> bool:
     if progress == "auto":
-        return not os.environ.get("CI") and sys.stderr is not None and sys.stderr.isatty()
+        return (
+            not os.environ.get("CI") and sys.stderr is not None and sys.stderr.isatty()
+        )
     if isinstance(progress, bool):
         return progress
     raise ValueError(f"progress must be 'auto', True or False, got {progress!r}")
@@ -350,17 +373,32 @@ def _use_bar(progress) -> bool:
 
 def _epoch_line(row: dict, epochs: int) -> str:
     width = len(str(epochs))
-    parts = [f"epoch {row['epoch']:>{width}}/{epochs}",
-             f"train loss {row['train_loss']:.4f} acc {row['train_accuracy']:.4f}"]
+    parts = [
+        f"epoch {row['epoch']:>{width}}/{epochs}",
+        f"train loss {row['train_loss']:.4f} acc {row['train_accuracy']:.4f}",
+    ]
     if not math.isnan(row["val_loss"]):
         parts.append(f"val loss {row['val_loss']:.4f} acc {row['val_accuracy']:.4f}")
     parts.append(f"{row['seconds']:.1f} s")
     return " | ".join(parts)
 
 
-def fit(model, train_loader, val_loader=None, epochs=10, optimizer=None, lr=1e-3, loss_fn=None,
-        device=None, checkpoint=None, monitor="val_accuracy", patience=None, scheduler=None,
-        restore_best=True, progress="auto"):
+def fit(
+    model,
+    train_loader,
+    val_loader=None,
+    epochs=10,
+    optimizer=None,
+    lr=1e-3,
+    loss_fn=None,
+    device=None,
+    checkpoint=None,
+    monitor="val_accuracy",
+    patience=None,
+    scheduler=None,
+    restore_best=True,
+    progress="auto",
+):
     """Train ``model`` for ``epochs`` epochs and return what happened, epoch by epoch.
 
     After every epoch the model is evaluated on ``val_loader`` (when given);
@@ -430,7 +468,9 @@ def fit(model, train_loader, val_loader=None, epochs=10, optimizer=None, lr=1e-3
     if not isinstance(monitor, str) or monitor not in _MONITORS:
         raise ValueError(f"monitor must be one of {_MONITORS}, got {monitor!r}")
     if monitor.startswith("val_") and val_loader is None:
-        raise ValueError(f"monitor={monitor!r} needs a val_loader; pass one or monitor a training number")
+        raise ValueError(
+            f"monitor={monitor!r} needs a val_loader; pass one or monitor a training number"
+        )
     if not isinstance(restore_best, bool):
         raise TypeError(f"restore_best must be True or False, got {restore_best!r}")
     use_bar = _use_bar(progress)
@@ -461,15 +501,25 @@ def fit(model, train_loader, val_loader=None, epochs=10, optimizer=None, lr=1e-3
                 bar.reset()
                 bar.set_description(f"epoch {epoch}/{epochs}")
             trained = train_epoch(model, train_loader, optimizer, loss_fn, device, bar)
-            measured = (evaluate(model, val_loader, loss_fn, device) if val_loader is not None
-                        else {"loss": math.nan, "accuracy": math.nan})
+            measured = (
+                evaluate(model, val_loader, loss_fn, device)
+                if val_loader is not None
+                else {"loss": math.nan, "accuracy": math.nan}
+            )
             if scheduler is not None:
                 scheduler.step()
-            row = {"epoch": epoch, "train_loss": trained["loss"], "train_accuracy": trained["accuracy"],
-                   "val_loss": measured["loss"], "val_accuracy": measured["accuracy"],
-                   "seconds": time.perf_counter() - start}
+            row = {
+                "epoch": epoch,
+                "train_loss": trained["loss"],
+                "train_accuracy": trained["accuracy"],
+                "val_loss": measured["loss"],
+                "val_accuracy": measured["accuracy"],
+                "seconds": time.perf_counter() - start,
+            }
             value = row[monitor]
-            improved = best_value is None or (value > best_value if higher_is_better else value < best_value)
+            improved = best_value is None or (
+                value > best_value if higher_is_better else value < best_value
+            )
             row["best"] = bool(improved)
             if improved:
                 best_value, since_best = value, 0
@@ -483,7 +533,10 @@ def fit(model, train_loader, val_loader=None, epochs=10, optimizer=None, lr=1e-3
             else:
                 print(_epoch_line(row, epochs), flush=True)
             if patience is not None and since_best >= patience:
-                print(f"stopped early: no better {monitor} for {patience} epochs", flush=True)
+                print(
+                    f"stopped early: no better {monitor} for {patience} epochs",
+                    flush=True,
+                )
                 break
         if restore_best and checkpoint is not None:
             load_checkpoint(model, checkpoint)

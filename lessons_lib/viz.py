@@ -42,7 +42,9 @@ __all__ = [
 # ---------------------------------------------------------------------------
 def _as_matrix(value, name: str) -> np.ndarray:
     arr = np.asarray(value)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or arr.dtype == bool
+    ):
         raise TypeError(f"{name} must be an array of numbers, got dtype {arr.dtype}")
     if arr.ndim == 1:
         arr = arr[None, :]
@@ -57,7 +59,9 @@ def _as_image(value, name: str) -> np.ndarray:
     if hasattr(value, "detach"):  # a torch tensor
         value = value.detach().cpu().numpy()
     arr = np.asarray(value)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or arr.dtype == bool
+    ):
         raise TypeError(f"{name} must be an array of numbers, got dtype {arr.dtype}")
     if arr.ndim == 3 and arr.shape[-1] == 1:
         arr = arr[..., 0]
@@ -90,8 +94,18 @@ def _text_colour(image, value) -> str:
 # ---------------------------------------------------------------------------
 # matrices and kernels
 # ---------------------------------------------------------------------------
-def show_matrix(matrix, ax=None, title=None, fmt=None, cmap="Blues", highlight=None,
-                vmin=None, vmax=None, fontsize=None, show_values=True):
+def show_matrix(
+    matrix,
+    ax=None,
+    title=None,
+    fmt=None,
+    cmap="Blues",
+    highlight=None,
+    vmin=None,
+    vmax=None,
+    fontsize=None,
+    show_values=True,
+):
     """Draw a small matrix as coloured cells with its numbers written in them.
 
     Parameters
@@ -136,7 +150,9 @@ def show_matrix(matrix, ax=None, title=None, fmt=None, cmap="Blues", highlight=N
     rows, cols = m.shape
     own_figure = ax is None
     if own_figure:
-        fig, ax = plt.subplots(figsize=(max(1.2, 0.45 * cols + 0.4), max(1.0, 0.45 * rows + 0.5)))
+        fig, ax = plt.subplots(
+            figsize=(max(1.2, 0.45 * cols + 0.4), max(1.0, 0.45 * rows + 0.5))
+        )
     values = m.astype(float)
     shown = ax.imshow(values, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
     if show_values:
@@ -144,8 +160,15 @@ def show_matrix(matrix, ax=None, title=None, fmt=None, cmap="Blues", highlight=N
         for r in range(rows):
             for c in range(cols):
                 if np.isfinite(values[r, c]):  # NaN cells are left blank
-                    ax.text(c, r, _format_number(m[r, c], fmt), ha="center", va="center",
-                            fontsize=size, color=_text_colour(shown, values[r, c]))
+                    ax.text(
+                        c,
+                        r,
+                        _format_number(m[r, c], fmt),
+                        ha="center",
+                        va="center",
+                        fontsize=size,
+                        color=_text_colour(shown, values[r, c]),
+                    )
     ax.set_xticks(np.arange(-0.5, cols, 1), minor=True)
     ax.set_yticks(np.arange(-0.5, rows, 1), minor=True)
     ax.grid(which="minor", color="white", linewidth=1.0)
@@ -154,7 +177,11 @@ def show_matrix(matrix, ax=None, title=None, fmt=None, cmap="Blues", highlight=N
         spine.set_visible(False)
     if highlight is not None:
         r0, c0, h, w = highlight
-        ax.add_patch(Rectangle((c0 - 0.5, r0 - 0.5), w, h, fill=False, edgecolor="red", linewidth=2.5))
+        ax.add_patch(
+            Rectangle(
+                (c0 - 0.5, r0 - 0.5), w, h, fill=False, edgecolor="red", linewidth=2.5
+            )
+        )
     if title:
         ax.set_title(title)
     if own_figure:
@@ -193,11 +220,21 @@ def show_kernel(kernel, ax=None, title=None, fmt=None, cmap="RdBu_r", show_value
     """
     k = _as_matrix(kernel, "kernel").astype(float)
     limit = float(np.max(np.abs(k))) or 1.0
-    return show_matrix(k, ax=ax, title=title, fmt=fmt, cmap=cmap, vmin=-limit, vmax=limit,
-                       show_values=show_values)
+    return show_matrix(
+        k,
+        ax=ax,
+        title=title,
+        fmt=fmt,
+        cmap=cmap,
+        vmin=-limit,
+        vmax=limit,
+        show_values=show_values,
+    )
 
 
-def show_matrices(matrices, titles=None, kernels=(), highlights=None, fmt=None, cell=0.42, fontsize=9):
+def show_matrices(
+    matrices, titles=None, kernels=(), highlights=None, fmt=None, cell=0.42, fontsize=9
+):
     """Draw several small matrices side by side, each cell with its number.
 
     The usual picture of a convolution step: an input, a kernel, a padded
@@ -249,16 +286,30 @@ def show_matrices(matrices, titles=None, kernels=(), highlights=None, fmt=None, 
     highlights = [None] * n if highlights is None else list(highlights)
     for name, values in (("titles", titles), ("highlights", highlights)):
         if len(values) != n:
-            raise ValueError(f"{name} must have one entry per matrix: {len(values)} for {n} matrices")
+            raise ValueError(
+                f"{name} must have one entry per matrix: {len(values)} for {n} matrices"
+            )
     widths = [a.shape[1] for a in arrays]
     height = max(a.shape[0] for a in arrays)
-    fig, axes = plt.subplots(1, n, figsize=(cell * sum(widths) + 0.7 * n, cell * height + 0.8),
-                             gridspec_kw={"width_ratios": widths}, squeeze=False)
+    fig, axes = plt.subplots(
+        1,
+        n,
+        figsize=(cell * sum(widths) + 0.7 * n, cell * height + 0.8),
+        gridspec_kw={"width_ratios": widths},
+        squeeze=False,
+    )
     for i, (ax, a) in enumerate(zip(axes[0], arrays)):
         if i in kernels:
             show_kernel(a, ax=ax, title=titles[i], fmt=fmt)
         else:
-            show_matrix(a, ax=ax, title=titles[i], fmt=fmt, highlight=highlights[i], fontsize=fontsize)
+            show_matrix(
+                a,
+                ax=ax,
+                title=titles[i],
+                fmt=fmt,
+                highlight=highlights[i],
+                fontsize=fontsize,
+            )
     fig.tight_layout()
     return fig
 
@@ -275,7 +326,9 @@ def _check_image_list(images, titles):
     if titles is not None:
         titles = list(titles)
         if len(titles) != len(images):
-            raise ValueError(f"titles must have one entry per image: {len(titles)} titles for {len(images)} images")
+            raise ValueError(
+                f"titles must have one entry per image: {len(titles)} titles for {len(images)} images"
+            )
     return images, titles
 
 
@@ -292,7 +345,9 @@ def _draw_image(ax, img, title, cmap, vmin=None, vmax=None, colorbar=False):
         ax.set_title(title)
 
 
-def show_images(images, titles=None, cmap="gray", size=3.0, vmin=None, vmax=None, colorbar=False):
+def show_images(
+    images, titles=None, cmap="gray", size=3.0, vmin=None, vmax=None, colorbar=False
+):
     """Show images side by side in one row, each with its title.
 
     Parameters
@@ -331,9 +386,13 @@ def show_images(images, titles=None, cmap="gray", size=3.0, vmin=None, vmax=None
     """
     images, titles = _check_image_list(images, titles)
     n = len(images)
-    fig, axes = plt.subplots(1, n, figsize=(size * n * (1.25 if colorbar else 1), size), squeeze=False)
+    fig, axes = plt.subplots(
+        1, n, figsize=(size * n * (1.25 if colorbar else 1), size), squeeze=False
+    )
     for i, (ax, img) in enumerate(zip(axes[0], images)):
-        _draw_image(ax, img, None if titles is None else titles[i], cmap, vmin, vmax, colorbar)
+        _draw_image(
+            ax, img, None if titles is None else titles[i], cmap, vmin, vmax, colorbar
+        )
     fig.tight_layout()
     return fig
 
@@ -380,8 +439,12 @@ def show_image_grid(images, ncols=8, titles=None, cmap="gray", size=1.2):
     n = len(images)
     cols = min(ncols, n)
     rows = -(-n // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(size * cols, size * rows * (1.2 if titles else 1.0)),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        rows,
+        cols,
+        figsize=(size * cols, size * rows * (1.2 if titles else 1.0)),
+        squeeze=False,
+    )
     for i, ax in enumerate(axes.flat):
         if i < n:
             _draw_image(ax, images[i], None if titles is None else titles[i], cmap)
@@ -427,7 +490,9 @@ def plot_history(history, axes=None, title=None):
     table = pd.DataFrame(history)
     missing = {"epoch", "train_loss", "train_accuracy"} - set(table.columns)
     if missing:
-        raise ValueError(f"history lacks the columns {sorted(missing)}; it has {list(table.columns)}")
+        raise ValueError(
+            f"history lacks the columns {sorted(missing)}; it has {list(table.columns)}"
+        )
     if table.empty:
         raise ValueError("history is empty: no epoch to plot")
     if axes is None:
@@ -435,13 +500,22 @@ def plot_history(history, axes=None, title=None):
     else:
         fig = axes[0].figure
     for ax, quantity in zip(axes, ("loss", "accuracy")):
-        ax.plot(table["epoch"], table[f"train_{quantity}"], "o-", ms=3, label="training")
+        ax.plot(
+            table["epoch"], table[f"train_{quantity}"], "o-", ms=3, label="training"
+        )
         column = f"val_{quantity}"
         if column in table and table[column].notna().any():
             ax.plot(table["epoch"], table[column], "s-", ms=3, label="validation")
             if "best" in table and table["best"].any():
                 best = table[table["best"]].iloc[-1]
-                ax.plot([best["epoch"]], [best[column]], "*", ms=12, color="C3", label="best (kept)")
+                ax.plot(
+                    [best["epoch"]],
+                    [best[column]],
+                    "*",
+                    ms=12,
+                    color="C3",
+                    label="best (kept)",
+                )
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(quantity)
@@ -453,7 +527,9 @@ def plot_history(history, axes=None, title=None):
     return fig
 
 
-def plot_confusion_matrix(counts, class_names=None, ax=None, normalize=False, title=None):
+def plot_confusion_matrix(
+    counts, class_names=None, ax=None, normalize=False, title=None
+):
     """Draw a confusion matrix (rows: true class, columns: predicted) with its numbers.
 
     Parameters
@@ -485,10 +561,18 @@ def plot_confusion_matrix(counts, class_names=None, ax=None, normalize=False, ti
     counts = _as_matrix(counts, "counts")
     k = counts.shape[0]
     if counts.shape != (k, k):
-        raise ValueError(f"counts must be a square (K, K) matrix, got shape {counts.shape}")
-    names = [str(i) for i in range(k)] if class_names is None else [str(c) for c in class_names]
+        raise ValueError(
+            f"counts must be a square (K, K) matrix, got shape {counts.shape}"
+        )
+    names = (
+        [str(i) for i in range(k)]
+        if class_names is None
+        else [str(c) for c in class_names]
+    )
     if len(names) != k:
-        raise ValueError(f"class_names must have {k} names, one per row of counts, got {len(names)}")
+        raise ValueError(
+            f"class_names must have {k} names, one per row of counts, got {len(names)}"
+        )
     values = counts.astype(float)
     if normalize:
         totals = values.sum(axis=1, keepdims=True)
@@ -503,10 +587,21 @@ def plot_confusion_matrix(counts, class_names=None, ax=None, normalize=False, ti
     for i in range(k):
         for j in range(k):
             text = f"{values[i, j]:.2f}" if normalize else f"{int(counts[i, j])}"
-            ax.text(j, i, text, ha="center", va="center", fontsize=8,
-                    color="white" if values[i, j] > 0.6 * values.max() else "black")
-    ax.set_xticks(range(k), names, rotation=45 if max(map(len, names)) > 2 else 0, ha="right"
-                  if max(map(len, names)) > 2 else "center")
+            ax.text(
+                j,
+                i,
+                text,
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if values[i, j] > 0.6 * values.max() else "black",
+            )
+    ax.set_xticks(
+        range(k),
+        names,
+        rotation=45 if max(map(len, names)) > 2 else 0,
+        ha="right" if max(map(len, names)) > 2 else "center",
+    )
     ax.set_yticks(range(k), names)
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
@@ -516,7 +611,9 @@ def plot_confusion_matrix(counts, class_names=None, ax=None, normalize=False, ti
     return fig
 
 
-def show_misclassified(images, labels, scores, class_names=None, count=16, ncols=8, size=1.3):
+def show_misclassified(
+    images, labels, scores, class_names=None, count=16, ncols=8, size=1.3
+):
     """The most confidently wrong predictions, with true and predicted class.
 
     Parameters
@@ -551,24 +648,40 @@ def show_misclassified(images, labels, scores, class_names=None, count=16, ncols
     [1]
     >>> plt.close(fig)
     """
+
     def numpy(value):
-        return value.detach().cpu().numpy() if hasattr(value, "detach") else np.asarray(value)
+        return (
+            value.detach().cpu().numpy()
+            if hasattr(value, "detach")
+            else np.asarray(value)
+        )
 
     images, labels, scores = numpy(images), numpy(labels), numpy(scores).astype(float)
     if not (len(images) == len(labels) == len(scores)):
-        raise ValueError(f"images, labels and scores must have the same length, got {len(images)}, "
-                         f"{len(labels)} and {len(scores)}")
+        raise ValueError(
+            f"images, labels and scores must have the same length, got {len(images)}, "
+            f"{len(labels)} and {len(scores)}"
+        )
     if images.ndim == 4 and images.shape[1] == 1:
         images = images[:, 0]
     probabilities = softmax(scores)
     predicted = probabilities.argmax(axis=1)
     wrong = np.flatnonzero(predicted != labels)
-    order = wrong[np.argsort(-probabilities[wrong, predicted[wrong]], kind="stable")][:count]
+    order = wrong[np.argsort(-probabilities[wrong, predicted[wrong]], kind="stable")][
+        :count
+    ]
     if order.size == 0:
         return None, order
-    names = (lambda c: str(c)) if class_names is None else (lambda c: str(class_names[c]))
-    titles = [f"{names(labels[i])} → {names(predicted[i])}\n{probabilities[i, predicted[i]]:.0%}" for i in order]
-    fig = show_image_grid([images[i] for i in order], ncols=ncols, titles=titles, size=size)
+    names = (
+        (lambda c: str(c)) if class_names is None else (lambda c: str(class_names[c]))
+    )
+    titles = [
+        f"{names(labels[i])} → {names(predicted[i])}\n{probabilities[i, predicted[i]]:.0%}"
+        for i in order
+    ]
+    fig = show_image_grid(
+        [images[i] for i in order], ncols=ncols, titles=titles, size=size
+    )
     for ax in fig.axes:
         ax.title.set_fontsize(8)
     return fig, order
@@ -586,7 +699,9 @@ def _animation_html(fig, update, frames: int, interval: int):
     """
     from IPython.display import HTML
 
-    anim = animation.FuncAnimation(fig, update, frames=frames, interval=interval, blit=False)
+    anim = animation.FuncAnimation(
+        fig, update, frames=frames, interval=interval, blit=False
+    )
     html = anim.to_jshtml(default_mode="once")
     plt.close(fig)
     for old in set(re.findall(r"_anim_img([0-9a-f]{32})", html)):
@@ -603,8 +718,17 @@ def _check_positive_int(value, name, minimum):
     return int(value)
 
 
-def animate_sliding_window(image, kernel, stride=1, padding=0, flip=False, interval=800, max_frames=36,
-                           dilation=1, operation="correlate"):
+def animate_sliding_window(
+    image,
+    kernel,
+    stride=1,
+    padding=0,
+    flip=False,
+    interval=800,
+    max_frames=36,
+    dilation=1,
+    operation="correlate",
+):
     """Animate a kernel sliding over an image while the output fills in.
 
     Three panels: the (padded) input with the current window outlined, the
@@ -670,49 +794,121 @@ def animate_sliding_window(image, kernel, stride=1, padding=0, flip=False, inter
     out = correlate2d(img, used, stride=(sh, sw), padding=(ph, pw), dilation=(dh, dw))
     if operation != "correlate":
         reduce = np.max if operation == "max" else np.mean
-        out = np.array([[reduce(padded[r * sh:r * sh + dh * (kh - 1) + 1:dh, c * sw:c * sw + dw * (kw - 1) + 1:dw])
-                         for c in range(out.shape[1])] for r in range(out.shape[0])])
+        out = np.array(
+            [
+                [
+                    reduce(
+                        padded[
+                            r * sh : r * sh + dh * (kh - 1) + 1 : dh,
+                            c * sw : c * sw + dw * (kw - 1) + 1 : dw,
+                        ]
+                    )
+                    for c in range(out.shape[1])
+                ]
+                for r in range(out.shape[0])
+            ]
+        )
     frames = out.size
     if frames > max_frames:
-        raise ValueError(f"the output has {frames} values, more than max_frames={max_frames}; use a smaller image")
+        raise ValueError(
+            f"the output has {frames} values, more than max_frames={max_frames}; use a smaller image"
+        )
     rows, cols = padded.shape
     span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
     fmt = None  # integers as integers, anything else with two decimals
 
     width_ratios = [cols, kw, out.shape[1]]
-    fig, axes = plt.subplots(1, 3, figsize=(0.42 * sum(width_ratios) + 1.6, 0.42 * rows + 0.9),
-                             gridspec_kw={"width_ratios": width_ratios}, dpi=80)
+    fig, axes = plt.subplots(
+        1,
+        3,
+        figsize=(0.42 * sum(width_ratios) + 1.6, 0.42 * rows + 0.9),
+        gridspec_kw={"width_ratios": width_ratios},
+        dpi=80,
+    )
     vmin, vmax = float(out.min()), float(out.max())
-    what = {"correlate": "sum(window x kernel)", "max": "max(window)", "mean": "mean(window)"}[operation]
+    what = {
+        "correlate": "sum(window x kernel)",
+        "max": "max(window)",
+        "mean": "mean(window)",
+    }[operation]
 
     def update(k):
         r, c = divmod(k, out.shape[1])
         for ax in axes:
             ax.clear()
         single = (dh, dw) == (1, 1)
-        show_matrix(padded, ax=axes[0], title="input" + (" (padded)" if ph or pw else ""),
-                    highlight=(r * sh, c * sw, span_h, span_w) if single else None, cmap="Greys",
-                    vmin=padded.min() - 1, vmax=padded.max() * 3 + 1)
+        show_matrix(
+            padded,
+            ax=axes[0],
+            title="input" + (" (padded)" if ph or pw else ""),
+            highlight=(r * sh, c * sw, span_h, span_w) if single else None,
+            cmap="Greys",
+            vmin=padded.min() - 1,
+            vmax=padded.max() * 3 + 1,
+        )
         if not single:
-            axes[0].add_patch(Rectangle((c * sw - 0.5, r * sh - 0.5), span_w, span_h, fill=False,
-                                        edgecolor="tab:orange", linewidth=1.2, linestyle="--"))
+            axes[0].add_patch(
+                Rectangle(
+                    (c * sw - 0.5, r * sh - 0.5),
+                    span_w,
+                    span_h,
+                    fill=False,
+                    edgecolor="tab:orange",
+                    linewidth=1.2,
+                    linestyle="--",
+                )
+            )
             for i in range(kh):
                 for j in range(kw):
-                    axes[0].add_patch(Rectangle((c * sw + j * dw - 0.5, r * sh + i * dh - 0.5), 1, 1,
-                                                fill=False, edgecolor="tab:red", linewidth=2.2))
+                    axes[0].add_patch(
+                        Rectangle(
+                            (c * sw + j * dw - 0.5, r * sh + i * dh - 0.5),
+                            1,
+                            1,
+                            fill=False,
+                            edgecolor="tab:red",
+                            linewidth=2.2,
+                        )
+                    )
         if operation == "correlate":
-            show_kernel(used, ax=axes[1], title="kernel (flipped)" if flip else "kernel")
+            show_kernel(
+                used, ax=axes[1], title="kernel (flipped)" if flip else "kernel"
+            )
         else:
-            show_matrix(np.ones_like(ker), ax=axes[1], title=f"{operation} window", cmap="Greys",
-                        vmin=0, vmax=4, show_values=False)
+            show_matrix(
+                np.ones_like(ker),
+                ax=axes[1],
+                title=f"{operation} window",
+                cmap="Greys",
+                vmin=0,
+                vmax=4,
+                show_values=False,
+            )
         shown = np.full(out.shape, np.nan)
         shown.flat[: k + 1] = out.flat[: k + 1]
-        show_matrix(np.nan_to_num(shown), ax=axes[2], title="output", cmap="Blues", vmin=vmin - 1,
-                    vmax=vmax + (vmax - vmin) + 1, highlight=(r, c, 1, 1), show_values=False)
+        show_matrix(
+            np.nan_to_num(shown),
+            ax=axes[2],
+            title="output",
+            cmap="Blues",
+            vmin=vmin - 1,
+            vmax=vmax + (vmax - vmin) + 1,
+            highlight=(r, c, 1, 1),
+            show_values=False,
+        )
         for i in range(k + 1):
             rr, cc = divmod(i, out.shape[1])
-            axes[2].text(cc, rr, _format_number(out[rr, cc], fmt), ha="center", va="center", fontsize=9)
-        fig.suptitle(f"output[{r}, {c}] = {what} = {_format_number(out[r, c], fmt)}", fontsize=10)
+            axes[2].text(
+                cc,
+                rr,
+                _format_number(out[rr, cc], fmt),
+                ha="center",
+                va="center",
+                fontsize=9,
+            )
+        fig.suptitle(
+            f"output[{r}, {c}] = {what} = {_format_number(out[r, c], fmt)}", fontsize=10
+        )
 
     update(0)
     fig.tight_layout()
@@ -775,22 +971,44 @@ def animate_conv1d(x, h, mode="full", interval=900):
         pos = positions[k]
         for ax in axes:
             ax.clear()
-        show_matrix(padded, ax=axes[0], title="signal, with zeros added at both ends", cmap="Greys",
-                    vmin=padded.min() - 1, vmax=padded.max() * 3 + 1, highlight=(0, pos, 1, m))
+        show_matrix(
+            padded,
+            ax=axes[0],
+            title="signal, with zeros added at both ends",
+            cmap="Greys",
+            vmin=padded.min() - 1,
+            vmax=padded.max() * 3 + 1,
+            highlight=(0, pos, 1, m),
+        )
         under = np.full(width, np.nan)
-        under[pos:pos + m] = flipped
-        show_matrix(under, ax=axes[1], title=f"kernel, flipped, shifted by {pos}", cmap="Reds",
-                    vmin=min(0, flipped.min()) - abs(flipped).max(), vmax=abs(flipped).max() * 3)
+        under[pos : pos + m] = flipped
+        show_matrix(
+            under,
+            ax=axes[1],
+            title=f"kernel, flipped, shifted by {pos}",
+            cmap="Reds",
+            vmin=min(0, flipped.min()) - abs(flipped).max(),
+            vmax=abs(flipped).max() * 3,
+        )
         done = np.full(width, np.nan)
         for i in positions[: k + 1]:
             done[i + m - 1] = full[i]
-        show_matrix(done, ax=axes[2], title=f"output ({mode})", cmap="Blues",
-                    vmin=full.min() - 1, vmax=full.max() * 3 + 1, highlight=(0, pos + m - 1, 1, 1))
+        show_matrix(
+            done,
+            ax=axes[2],
+            title=f"output ({mode})",
+            cmap="Blues",
+            vmin=full.min() - 1,
+            vmax=full.max() * 3 + 1,
+            highlight=(0, pos + m - 1, 1, 1),
+        )
         products = " + ".join(
             f"{_format_number(a, None)}*{_format_number(b, None)}"
-            for a, b in zip(padded[pos:pos + m], flipped)
+            for a, b in zip(padded[pos : pos + m], flipped)
         )
-        fig.suptitle(f"y[{pos}] = {products} = {_format_number(full[pos], None)}", fontsize=10)
+        fig.suptitle(
+            f"y[{pos}] = {products} = {_format_number(full[pos], None)}", fontsize=10
+        )
 
     update(0)
     fig.tight_layout(h_pad=1.2)

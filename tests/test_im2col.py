@@ -18,7 +18,12 @@ from hypothesis import HealthCheck, given, settings
 
 from lessons_lib.conv import col2im, conv2d_im2col, conv_output_size, im2col
 
-MANY = settings(max_examples=250, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+MANY = settings(
+    max_examples=250,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 @st.composite
@@ -26,8 +31,12 @@ def conv_cases(draw, allow_same=True):
     kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
     sh, sw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
     dh, dw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    padding = draw(st.one_of(st.tuples(st.integers(0, 2), st.integers(0, 2)),
-                             st.sampled_from(["valid", "same"]) if allow_same else st.just((0, 0))))
+    padding = draw(
+        st.one_of(
+            st.tuples(st.integers(0, 2), st.integers(0, 2)),
+            st.sampled_from(["valid", "same"]) if allow_same else st.just((0, 0)),
+        )
+    )
     if padding == "same":
         sh = sw = 1
     pad_h = 0 if isinstance(padding, str) else padding[0]
@@ -47,8 +56,12 @@ def torch_conv(x, weight, bias, settings_):
     with warnings.catch_warnings():
         # PyTorch warns that 'same' with an even kernel copies the input; harmless here
         warnings.simplefilter("ignore", UserWarning)
-        out = F.conv2d(torch.from_numpy(x), torch.from_numpy(weight),
-                       None if bias is None else torch.from_numpy(bias), **settings_)
+        out = F.conv2d(
+            torch.from_numpy(x),
+            torch.from_numpy(weight),
+            None if bias is None else torch.from_numpy(bias),
+            **settings_,
+        )
     return out.numpy()
 
 
@@ -56,7 +69,11 @@ def torch_conv(x, weight, bias, settings_):
 @given(case=conv_cases())
 def test_conv2d_im2col_matches_torch(case):
     x, weight, bias, kw = case
-    np.testing.assert_allclose(conv2d_im2col(x, weight, bias, **kw), torch_conv(x, weight, bias, kw), atol=1e-10)
+    np.testing.assert_allclose(
+        conv2d_im2col(x, weight, bias, **kw),
+        torch_conv(x, weight, bias, kw),
+        atol=1e-10,
+    )
 
 
 @MANY
@@ -65,7 +82,9 @@ def test_im2col_and_col2im_match_unfold_and_fold(case):
     x, weight, _, kw = case
     ksize = weight.shape[2:]
     cols = im2col(x, ksize, **kw)
-    np.testing.assert_array_equal(cols, F.unfold(torch.from_numpy(x), ksize, **kw).numpy())
+    np.testing.assert_array_equal(
+        cols, F.unfold(torch.from_numpy(x), ksize, **kw).numpy()
+    )
     folded = F.fold(torch.from_numpy(cols), x.shape[2:], ksize, **kw).numpy()
     np.testing.assert_allclose(col2im(cols, x.shape, ksize, **kw), folded, atol=1e-12)
 
@@ -77,13 +96,20 @@ def test_col2im_is_the_adjoint_of_im2col(case):
     ksize = weight.shape[2:]
     cols = im2col(x, ksize, **kw)
     y = np.random.default_rng(0).normal(size=cols.shape)
-    assert np.vdot(cols, y) == pytest.approx(np.vdot(x, col2im(y, x.shape, ksize, **kw)), rel=1e-10, abs=1e-10)
+    assert np.vdot(cols, y) == pytest.approx(
+        np.vdot(x, col2im(y, x.shape, ksize, **kw)), rel=1e-10, abs=1e-10
+    )
 
 
 def test_output_shape_follows_conv_output_size():
     x = np.zeros((2, 3, 28, 28))
     out = conv2d_im2col(x, np.zeros((8, 3, 5, 5)), stride=2, padding=1)
-    assert out.shape == (2, 8, conv_output_size(28, 5, 2, 1), conv_output_size(28, 5, 2, 1))
+    assert out.shape == (
+        2,
+        8,
+        conv_output_size(28, 5, 2, 1),
+        conv_output_size(28, 5, 2, 1),
+    )
 
 
 def test_integer_inputs_give_exact_integer_results():
@@ -91,28 +117,73 @@ def test_integer_inputs_give_exact_integer_results():
     weight = np.arange(3 * 2 * 3 * 3).reshape(3, 2, 3, 3) - 20
     got = conv2d_im2col(x, weight, np.array([1, 2, 3]), padding=1)
     assert got.dtype.kind == "i"
-    np.testing.assert_array_equal(got, torch_conv(x, weight, np.array([1, 2, 3]), dict(padding=1)))
+    np.testing.assert_array_equal(
+        got, torch_conv(x, weight, np.array([1, 2, 3]), dict(padding=1))
+    )
 
 
 @pytest.mark.parametrize(
     "call, error, message",
     [
-        (lambda: conv2d_im2col(np.zeros((3, 5, 5)), np.zeros((1, 3, 3, 3))), ValueError,
-         r"x must be 4-D with shape \(N, C, H, W\)"),
-        (lambda: conv2d_im2col(np.zeros((1, 3, 5, 5)), np.zeros((3, 3, 3))), ValueError,
-         r"weight must be 4-D with shape \(F, C, kh, kw\)"),
-        (lambda: conv2d_im2col(np.zeros((1, 3, 5, 5)), np.zeros((2, 1, 3, 3))), ValueError,
-         "weight has 1 input channels"),
-        (lambda: conv2d_im2col(np.zeros((1, 1, 5, 5)), np.zeros((2, 1, 3, 3)), bias=np.zeros(3)), ValueError,
-         r"bias must have shape \(2,\)"),
-        (lambda: conv2d_im2col(np.zeros((1, 1, 2, 2)), np.zeros((1, 1, 3, 3))), ValueError, "no output"),
-        (lambda: conv2d_im2col(np.zeros((1, 1, 5, 5)), np.zeros((1, 1, 3, 3)), stride=2, padding="same"),
-         ValueError, "padding='same' needs stride 1"),
-        (lambda: conv2d_im2col("x", np.zeros((1, 1, 3, 3))), TypeError, "x must be an array of numbers"),
-        (lambda: im2col(np.zeros((1, 1, 5, 5)), 0), ValueError, "kernel_size must be at least 1"),
-        (lambda: im2col(np.zeros((1, 1, 5, 5)), 3, padding=-1), ValueError, "padding must be at least 0"),
-        (lambda: col2im(np.zeros((1, 9, 4)), (1, 1, 5, 5), 3), ValueError, r"cols must have shape \(1, 9, 9\)"),
-        (lambda: col2im(np.zeros((1, 9, 9)), (1, 5, 5), 3), ValueError, "input_shape must be four positive ints"),
+        (
+            lambda: conv2d_im2col(np.zeros((3, 5, 5)), np.zeros((1, 3, 3, 3))),
+            ValueError,
+            r"x must be 4-D with shape \(N, C, H, W\)",
+        ),
+        (
+            lambda: conv2d_im2col(np.zeros((1, 3, 5, 5)), np.zeros((3, 3, 3))),
+            ValueError,
+            r"weight must be 4-D with shape \(F, C, kh, kw\)",
+        ),
+        (
+            lambda: conv2d_im2col(np.zeros((1, 3, 5, 5)), np.zeros((2, 1, 3, 3))),
+            ValueError,
+            "weight has 1 input channels",
+        ),
+        (
+            lambda: conv2d_im2col(
+                np.zeros((1, 1, 5, 5)), np.zeros((2, 1, 3, 3)), bias=np.zeros(3)
+            ),
+            ValueError,
+            r"bias must have shape \(2,\)",
+        ),
+        (
+            lambda: conv2d_im2col(np.zeros((1, 1, 2, 2)), np.zeros((1, 1, 3, 3))),
+            ValueError,
+            "no output",
+        ),
+        (
+            lambda: conv2d_im2col(
+                np.zeros((1, 1, 5, 5)), np.zeros((1, 1, 3, 3)), stride=2, padding="same"
+            ),
+            ValueError,
+            "padding='same' needs stride 1",
+        ),
+        (
+            lambda: conv2d_im2col("x", np.zeros((1, 1, 3, 3))),
+            TypeError,
+            "x must be an array of numbers",
+        ),
+        (
+            lambda: im2col(np.zeros((1, 1, 5, 5)), 0),
+            ValueError,
+            "kernel_size must be at least 1",
+        ),
+        (
+            lambda: im2col(np.zeros((1, 1, 5, 5)), 3, padding=-1),
+            ValueError,
+            "padding must be at least 0",
+        ),
+        (
+            lambda: col2im(np.zeros((1, 9, 4)), (1, 1, 5, 5), 3),
+            ValueError,
+            r"cols must have shape \(1, 9, 9\)",
+        ),
+        (
+            lambda: col2im(np.zeros((1, 9, 9)), (1, 5, 5), 3),
+            ValueError,
+            "input_shape must be four positive ints",
+        ),
     ],
 )
 def test_bad_input_gets_a_clear_error(call, error, message):

@@ -9,6 +9,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_ruff_finds_nothing():
     ruff = Path(sys.executable).parent / "ruff"
-    result = subprocess.run([str(ruff), "check", "--no-cache", "lessons_lib", "tests", "book", ".ci/execute-notebooks"],
-                            cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            str(ruff),
+            "check",
+            "--no-cache",
+            "lessons_lib",
+            "tests",
+            "book",
+            ".ci/execute-notebooks",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr

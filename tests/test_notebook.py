@@ -72,7 +72,11 @@ def test_best_time_warms_up_adapts_the_number_of_calls_and_keeps_the_minimum():
         (dict(func=42), TypeError, "func must be callable"),
         (dict(func=print, repeat=0), ValueError, "repeat must be at least 1"),
         (dict(func=print, repeat=2.5), TypeError, "repeat must be an int"),
-        (dict(func=print, target_seconds=0), ValueError, "target_seconds must be a number greater than 0"),
+        (
+            dict(func=print, target_seconds=0),
+            ValueError,
+            "target_seconds must be a number greater than 0",
+        ),
     ],
 )
 def test_best_time_bad_arguments(kwargs, error, message):

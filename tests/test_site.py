@@ -26,14 +26,22 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
 def pages():
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    return [toc["root"]] + [c["file"] for part in toc.get("parts", []) for c in part["chapters"]]
+    return [toc["root"]] + [
+        c["file"] for part in toc.get("parts", []) for c in part["chapters"]
+    ]
 
 
 @pytest.fixture(scope="session")
@@ -41,8 +49,18 @@ def built_site(tmp_path_factory):
     out = tmp_path_factory.mktemp("site")
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     result = subprocess.run(
-        [str(jupyter_book), "build", str(ROOT), "--path-output", str(out), "--warningiserror", "--keep-going"],
-        capture_output=True, text=True, timeout=900,
+        [
+            str(jupyter_book),
+            "build",
+            str(ROOT),
+            "--path-output",
+            str(out),
+            "--warningiserror",
+            "--keep-going",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     log = result.stdout + result.stderr
     return out / "_build" / "html", result.returncode, log
@@ -54,7 +72,9 @@ def test_site_builds_without_warnings(built_site):
     assert returncode == 0 and not warnings, "\n".join(warnings) or log[-3000:]
     for entry in pages():
         assert (html / (entry + ".html")).exists(), f"{entry}.html was not built"
-    assert (html / "_static" / "mathjax" / "tex-chtml.js").exists(), "MathJax is served with the site"
+    assert (html / "_static" / "mathjax" / "tex-chtml.js").exists(), (
+        "MathJax is served with the site"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -79,7 +99,9 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 def browser():
     playwright_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: run `bash .ci/setup` (it installs Debian's chromium)")
+        pytest.fail(
+            "Chromium is missing: run `bash .ci/setup` (it installs Debian's chromium)"
+        )
     with playwright_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield b
@@ -96,9 +118,15 @@ def test_page_renders_in_chromium(entry, server, browser):
             local_failures.append(f"{response.status} {response.url}")
 
     page.on("response", on_response)
-    page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
+    page.on(
+        "console",
+        lambda msg: console_errors.append(msg.text) if msg.type == "error" else None,
+    )
     page.goto(f"{server}/{entry}.html", wait_until="load")
-    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=30000)
+    page.wait_for_function(
+        "() => window.MathJax && MathJax.startup && MathJax.startup.promise",
+        timeout=30000,
+    )
     page.evaluate("() => MathJax.startup.promise")
 
     title = page.title()
@@ -106,12 +134,16 @@ def test_page_renders_in_chromium(entry, server, browser):
     text = page.inner_text("main")
     assert "Traceback (most recent call last)" not in text
     assert not re.search(r"\b(NameError|ModuleNotFoundError|ImportError):", text)
-    assert page.locator("mjx-container").count() > 0, "MathJax typeset no math on this page"
+    assert page.locator("mjx-container").count() > 0, (
+        "MathJax typeset no math on this page"
+    )
     assert page.locator("mjx-merror").count() == 0, "MathJax reported a TeX error"
     assert not local_failures, f"missing files: {local_failures}"
 
     images = page.eval_on_selector_all(
-        "main img", "els => els.map(e => ({src: e.src.slice(0, 60), ok: e.complete && e.naturalWidth > 0}))")
+        "main img",
+        "els => els.map(e => ({src: e.src.slice(0, 60), ok: e.complete && e.naturalWidth > 0}))",
+    )
     broken = [i["src"] for i in images if not i["ok"]]
     assert not broken, f"broken images: {broken}"
     if entry != pages()[0]:
@@ -119,10 +151,14 @@ def test_page_renders_in_chromium(entry, server, browser):
         assert figures >= 3, f"a lesson shows its figures; found {figures}"
     players = page.locator("main img[id^='_anim_img']")
     for i in range(players.count()):
-        assert players.nth(i).evaluate("e => e.complete && e.naturalWidth > 0"), "an animation shows no frame"
+        assert players.nth(i).evaluate("e => e.complete && e.naturalWidth > 0"), (
+            "an animation shows no frame"
+        )
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / (entry.replace("/", "__") + ".png")), full_page=True)
+    page.screenshot(
+        path=str(ARTIFACTS / (entry.replace("/", "__") + ".png")), full_page=True
+    )
     page.close()
     # Known, harmless messages: the theme's first-visit theme-mode notice, and
     # the browser's own favicon request (a missing *page* file is caught above).

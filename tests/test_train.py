@@ -33,12 +33,22 @@ def halves_dataset(n, seed):
 
 def tiny_cnn():
     torch.manual_seed(0)
-    return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64, 2))
+    return nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(64, 2),
+    )
 
 
 def loaders(seed=0):
-    train = DataLoader(halves_dataset(128, 1), batch_size=16, shuffle=True,
-                       generator=torch.Generator().manual_seed(seed))
+    train = DataLoader(
+        halves_dataset(128, 1),
+        batch_size=16,
+        shuffle=True,
+        generator=torch.Generator().manual_seed(seed),
+    )
     val = DataLoader(halves_dataset(64, 2), batch_size=32)
     return train, val
 
@@ -47,15 +57,26 @@ def test_fit_reaches_100_percent_on_a_separable_set(capsys):
     model = tiny_cnn()
     train, val = loaders()
     history = fit(model, train, val, epochs=5, lr=0.01, device="cpu", progress=False)
-    assert list(history.columns) == ["epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
-                                     "seconds", "best"]
+    assert list(history.columns) == [
+        "epoch",
+        "train_loss",
+        "train_accuracy",
+        "val_loss",
+        "val_accuracy",
+        "seconds",
+        "best",
+    ]
     assert history["val_accuracy"].max() == 1.0
     assert history["train_loss"].iloc[-1] < history["train_loss"].iloc[0]
     lines = capsys.readouterr()
     assert lines.err == "", "nothing on standard error (nbval compares it)"
-    assert len([line for line in lines.out.splitlines() if line.startswith("epoch")]) == 5
+    assert (
+        len([line for line in lines.out.splitlines() if line.startswith("epoch")]) == 5
+    )
     # the best weights are back in the model: they score the best validation accuracy
-    assert evaluate(model, val, device="cpu")["accuracy"] == history["val_accuracy"].max()
+    assert (
+        evaluate(model, val, device="cpu")["accuracy"] == history["val_accuracy"].max()
+    )
     scores, labels = predict(model, val, device="cpu")
     assert scores.shape == (64, 2) and labels.shape == (64,)
 
@@ -64,7 +85,9 @@ def test_fit_is_repeatable_on_the_cpu():
     histories = []
     for _ in range(2):
         train, val = loaders(seed=3)
-        histories.append(fit(tiny_cnn(), train, val, epochs=2, lr=0.01, device="cpu", progress=False))
+        histories.append(
+            fit(tiny_cnn(), train, val, epochs=2, lr=0.01, device="cpu", progress=False)
+        )
     columns = ["train_loss", "train_accuracy", "val_loss", "val_accuracy"]
     assert histories[0][columns].equals(histories[1][columns])
 
@@ -72,10 +95,22 @@ def test_fit_is_repeatable_on_the_cpu():
 def test_early_stopping_and_checkpoint_file(tmp_path, capsys):
     model = tiny_cnn()
     train, val = loaders()
-    frozen = torch.optim.SGD(model.parameters(), lr=0.0)  # nothing changes, so nothing improves after epoch 1
+    frozen = torch.optim.SGD(
+        model.parameters(), lr=0.0
+    )  # nothing changes, so nothing improves after epoch 1
     path = tmp_path / "best.pt"
-    history = fit(model, train, val, epochs=10, optimizer=frozen, device="cpu", checkpoint=path,
-                  monitor="val_loss", patience=2, progress=False)
+    history = fit(
+        model,
+        train,
+        val,
+        epochs=10,
+        optimizer=frozen,
+        device="cpu",
+        checkpoint=path,
+        monitor="val_loss",
+        patience=2,
+        progress=False,
+    )
     assert len(history) == 3 and history["best"].tolist() == [True, False, False]
     assert "stopped early" in capsys.readouterr().out
     assert path.is_file()
@@ -100,7 +135,14 @@ def test_checkpoint_round_trip(tmp_path):
 def test_progress_bar_only_outside_ci(monkeypatch, capsys):
     monkeypatch.setenv("CI", "true")
     train, _ = loaders()
-    fit(tiny_cnn(), train, epochs=1, device="cpu", monitor="train_loss", restore_best=False)
+    fit(
+        tiny_cnn(),
+        train,
+        epochs=1,
+        device="cpu",
+        monitor="train_loss",
+        restore_best=False,
+    )
     out = capsys.readouterr()
     assert out.out.startswith("epoch 1/1 | train loss") and out.err == ""
 
@@ -114,7 +156,11 @@ def test_accuracy_and_confusion_matrix_against_a_loop():
     for t, p in zip(labels, predicted):
         expected[t, p] += 1
     np.testing.assert_array_equal(counts, expected)
-    assert accuracy(scores, labels) == np.trace(counts) / 200 == accuracy(torch.from_numpy(scores), labels)
+    assert (
+        accuracy(scores, labels)
+        == np.trace(counts) / 200
+        == accuracy(torch.from_numpy(scores), labels)
+    )
 
 
 def test_plots():
@@ -123,32 +169,88 @@ def test_plots():
     history = fit(model, train, val, epochs=2, lr=0.01, device="cpu", progress=False)
     plt.close(plot_history(history))
     scores, labels = predict(model, val, device="cpu")
-    plt.close(plot_confusion_matrix(confusion_matrix(labels, scores.argmax(1), 2), ["left", "right"], normalize=True))
+    plt.close(
+        plot_confusion_matrix(
+            confusion_matrix(labels, scores.argmax(1), 2),
+            ["left", "right"],
+            normalize=True,
+        )
+    )
     images = torch.zeros(4, 1, 8, 8)
-    fig, shown = show_misclassified(images, [0, 0, 1, 1], torch.tensor([[0.0, 3.0], [0.0, 1.0], [2.0, 0.0],
-                                                                         [0.0, 5.0]]), ["a", "b"])
+    fig, shown = show_misclassified(
+        images,
+        [0, 0, 1, 1],
+        torch.tensor([[0.0, 3.0], [0.0, 1.0], [2.0, 0.0], [0.0, 5.0]]),
+        ["a", "b"],
+    )
     assert shown.tolist() == [0, 2, 1]
     plt.close(fig)
-    assert show_misclassified(images, [1, 1, 1, 1], torch.tensor([[0.0, 1.0]] * 4))[0] is None
+    assert (
+        show_misclassified(images, [1, 1, 1, 1], torch.tensor([[0.0, 1.0]] * 4))[0]
+        is None
+    )
 
 
-@pytest.mark.parametrize(("call", "error", "match"), [
-    (lambda tr, va: fit("model", tr), TypeError, "model must be a torch.nn.Module"),
-    (lambda tr, va: fit(tiny_cnn(), None), TypeError, "train_loader must be an iterable"),
-    (lambda tr, va: fit(tiny_cnn(), tr, va, epochs=0), ValueError, "epochs must be at least 1"),
-    (lambda tr, va: fit(tiny_cnn(), tr, va, epochs=1.5), TypeError, "epochs must be an int"),
-    (lambda tr, va: fit(tiny_cnn(), tr), ValueError, "needs a val_loader"),
-    (lambda tr, va: fit(tiny_cnn(), tr, va, monitor="accuracy"), ValueError, "monitor must be one of"),
-    (lambda tr, va: fit(tiny_cnn(), tr, va, progress="yes"), ValueError, "progress must be"),
-    (lambda tr, va: fit(tiny_cnn(), tr, va, device=3), TypeError, "device must be"),
-    (lambda tr, va: fit(tiny_cnn(), tr, va, lr=-1.0), ValueError, "lr must be a positive number"),
-    (lambda tr, va: fit(tiny_cnn(), tr, va, patience=0), ValueError, "patience must be at least 1"),
-    (lambda tr, va: confusion_matrix([0, 3], [0, 1], 3), ValueError, r"labels must be in 0..2"),
-    (lambda tr, va: confusion_matrix([0, 1], [0], 3), ValueError, "same length"),
-    (lambda tr, va: accuracy([[0.1, 0.9]], [0, 1]), ValueError, "predictions for 2 labels"),
-    (lambda tr, va: plot_history({"epoch": [1]}), ValueError, "history lacks the columns"),
-    (lambda tr, va: plot_confusion_matrix([[1, 2]]), ValueError, "square"),
-])
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda tr, va: fit("model", tr), TypeError, "model must be a torch.nn.Module"),
+        (
+            lambda tr, va: fit(tiny_cnn(), None),
+            TypeError,
+            "train_loader must be an iterable",
+        ),
+        (
+            lambda tr, va: fit(tiny_cnn(), tr, va, epochs=0),
+            ValueError,
+            "epochs must be at least 1",
+        ),
+        (
+            lambda tr, va: fit(tiny_cnn(), tr, va, epochs=1.5),
+            TypeError,
+            "epochs must be an int",
+        ),
+        (lambda tr, va: fit(tiny_cnn(), tr), ValueError, "needs a val_loader"),
+        (
+            lambda tr, va: fit(tiny_cnn(), tr, va, monitor="accuracy"),
+            ValueError,
+            "monitor must be one of",
+        ),
+        (
+            lambda tr, va: fit(tiny_cnn(), tr, va, progress="yes"),
+            ValueError,
+            "progress must be",
+        ),
+        (lambda tr, va: fit(tiny_cnn(), tr, va, device=3), TypeError, "device must be"),
+        (
+            lambda tr, va: fit(tiny_cnn(), tr, va, lr=-1.0),
+            ValueError,
+            "lr must be a positive number",
+        ),
+        (
+            lambda tr, va: fit(tiny_cnn(), tr, va, patience=0),
+            ValueError,
+            "patience must be at least 1",
+        ),
+        (
+            lambda tr, va: confusion_matrix([0, 3], [0, 1], 3),
+            ValueError,
+            r"labels must be in 0..2",
+        ),
+        (lambda tr, va: confusion_matrix([0, 1], [0], 3), ValueError, "same length"),
+        (
+            lambda tr, va: accuracy([[0.1, 0.9]], [0, 1]),
+            ValueError,
+            "predictions for 2 labels",
+        ),
+        (
+            lambda tr, va: plot_history({"epoch": [1]}),
+            ValueError,
+            "history lacks the columns",
+        ),
+        (lambda tr, va: plot_confusion_matrix([[1, 2]]), ValueError, "square"),
+    ],
+)
 def test_bad_arguments_get_clear_errors(call, error, match):
     train, val = loaders()
     with pytest.raises(error, match=match):

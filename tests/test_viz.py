@@ -50,8 +50,12 @@ def test_show_kernel_centres_the_colour_scale_on_zero():
 
 
 def test_show_matrices_panels_are_as_wide_as_their_matrices():
-    fig = viz.show_matrices([np.zeros((3, 3)), [[1, -1]], np.ones((3, 6))], titles=["a", "k", "b"], kernels=(1,),
-                            highlights=[None, None, (0, 0, 2, 2)])
+    fig = viz.show_matrices(
+        [np.zeros((3, 3)), [[1, -1]], np.ones((3, 6))],
+        titles=["a", "k", "b"],
+        kernels=(1,),
+        highlights=[None, None, (0, 0, 2, 2)],
+    )
     axes = fig.axes
     assert [ax.get_title() for ax in axes] == ["a", "k", "b"]
     widths = [ax.get_position().width for ax in axes]
@@ -61,7 +65,9 @@ def test_show_matrices_panels_are_as_wide_as_their_matrices():
 
 
 def test_show_images_one_panel_per_image_with_titles():
-    fig = viz.show_images([np.zeros((4, 4)), np.ones((4, 4, 3))], titles=["grey", "colour"])
+    fig = viz.show_images(
+        [np.zeros((4, 4)), np.ones((4, 4, 3))], titles=["grey", "colour"]
+    )
     assert [ax.get_title() for ax in fig.axes] == ["grey", "colour"]
 
 
@@ -91,10 +97,13 @@ def test_animation_handles_stride_pairs_dilation_and_pooling():
     x_image = np.arange(81).reshape(9, 9)
     player = viz.animate_sliding_window(x_image, np.eye(3), stride=(3, 1))
     assert len(re.findall(r"frames\[\d+\] = ", player.data)) == 3 * 7
-    dilated = viz.animate_sliding_window(np.arange(49).reshape(7, 7), np.ones((3, 3)), dilation=2)
+    dilated = viz.animate_sliding_window(
+        np.arange(49).reshape(7, 7), np.ones((3, 3)), dilation=2
+    )
     assert len(re.findall(r"frames\[\d+\] = ", dilated.data)) == 3 * 3
-    pooled = viz.animate_sliding_window([[0, 3, 6, 9], [1, 4, 7, 10], [2, 5, 8, 11]], np.ones((2, 2)),
-                                        operation="max")
+    pooled = viz.animate_sliding_window(
+        [[0, 3, 6, 9], [1, 4, 7, 10], [2, 5, 8, 11]], np.ones((2, 2)), operation="max"
+    )
     assert len(re.findall(r"frames\[\d+\] = ", pooled.data)) == 6
 
 
@@ -107,28 +116,88 @@ def test_conv1d_animation_frames_match_each_mode():
 @pytest.mark.parametrize(
     "call, error, message",
     [
-        (lambda: viz.show_matrix(np.zeros((2, 2, 2))), ValueError, "matrix must be 1-D or 2-D"),
-        (lambda: viz.show_matrix([["a"]]), TypeError, "matrix must be an array of numbers"),
+        (
+            lambda: viz.show_matrix(np.zeros((2, 2, 2))),
+            ValueError,
+            "matrix must be 1-D or 2-D",
+        ),
+        (
+            lambda: viz.show_matrix([["a"]]),
+            TypeError,
+            "matrix must be an array of numbers",
+        ),
         (lambda: viz.show_matrix([]), ValueError, "matrix must not be empty"),
         (lambda: viz.show_images([np.zeros((3, 8, 8))]), ValueError, "channels-first"),
-        (lambda: viz.show_images([np.zeros((2, 2))], titles=["a", "b"]), ValueError, "titles must have one entry"),
+        (
+            lambda: viz.show_images([np.zeros((2, 2))], titles=["a", "b"]),
+            ValueError,
+            "titles must have one entry",
+        ),
         (lambda: viz.show_images([]), ValueError, "at least one image"),
         (lambda: viz.show_matrices([]), ValueError, "at least one matrix"),
-        (lambda: viz.show_matrices([[1]], titles=["a", "b"]), ValueError, "titles must have one entry per matrix"),
-        (lambda: viz.show_matrices([np.zeros((2, 2, 2))]), ValueError, r"matrices\[0\] must be 1-D or 2-D"),
-        (lambda: viz.show_image_grid([np.zeros((2, 2))], ncols=0), ValueError, "ncols must be at least 1"),
-        (lambda: viz.show_image_grid([np.zeros((2, 2))], ncols=2.5), TypeError, "ncols must be an int"),
-        (lambda: viz.animate_sliding_window(np.zeros((3, 3)), np.ones((2, 2)), stride=0), ValueError,
-         "stride must be at least 1"),
-        (lambda: viz.animate_sliding_window(np.zeros((3, 3)), np.ones((2, 2)), padding=-1), ValueError,
-         "padding must be at least 0"),
-        (lambda: viz.animate_sliding_window(np.zeros((20, 20)), np.ones((2, 2))), ValueError, "max_frames"),
-        (lambda: viz.animate_sliding_window(np.zeros((2, 2)), np.ones((3, 3))), ValueError, "kernel"),
-        (lambda: viz.animate_sliding_window(np.zeros((3, 3)), np.ones((2, 2)), operation="min"), ValueError,
-         "operation must be one of"),
-        (lambda: viz.animate_sliding_window(np.zeros((5, 5)), np.ones((2, 2)), dilation=0), ValueError,
-         "dilation must be at least 1"),
-        (lambda: viz.animate_conv1d([1, 2], [1], mode="middle"), ValueError, "mode must be one of"),
+        (
+            lambda: viz.show_matrices([[1]], titles=["a", "b"]),
+            ValueError,
+            "titles must have one entry per matrix",
+        ),
+        (
+            lambda: viz.show_matrices([np.zeros((2, 2, 2))]),
+            ValueError,
+            r"matrices\[0\] must be 1-D or 2-D",
+        ),
+        (
+            lambda: viz.show_image_grid([np.zeros((2, 2))], ncols=0),
+            ValueError,
+            "ncols must be at least 1",
+        ),
+        (
+            lambda: viz.show_image_grid([np.zeros((2, 2))], ncols=2.5),
+            TypeError,
+            "ncols must be an int",
+        ),
+        (
+            lambda: viz.animate_sliding_window(
+                np.zeros((3, 3)), np.ones((2, 2)), stride=0
+            ),
+            ValueError,
+            "stride must be at least 1",
+        ),
+        (
+            lambda: viz.animate_sliding_window(
+                np.zeros((3, 3)), np.ones((2, 2)), padding=-1
+            ),
+            ValueError,
+            "padding must be at least 0",
+        ),
+        (
+            lambda: viz.animate_sliding_window(np.zeros((20, 20)), np.ones((2, 2))),
+            ValueError,
+            "max_frames",
+        ),
+        (
+            lambda: viz.animate_sliding_window(np.zeros((2, 2)), np.ones((3, 3))),
+            ValueError,
+            "kernel",
+        ),
+        (
+            lambda: viz.animate_sliding_window(
+                np.zeros((3, 3)), np.ones((2, 2)), operation="min"
+            ),
+            ValueError,
+            "operation must be one of",
+        ),
+        (
+            lambda: viz.animate_sliding_window(
+                np.zeros((5, 5)), np.ones((2, 2)), dilation=0
+            ),
+            ValueError,
+            "dilation must be at least 1",
+        ),
+        (
+            lambda: viz.animate_conv1d([1, 2], [1], mode="middle"),
+            ValueError,
+            "mode must be one of",
+        ),
     ],
 )
 def test_bad_input_is_refused_with_a_clear_message(call, error, message):
