@@ -476,7 +476,8 @@ def receptive_field(model, input_shape, dtype=None):
     --------
     >>> from torch import nn
     >>> net = nn.Sequential(nn.Conv2d(1, 4, 3), nn.MaxPool2d(2), nn.Conv2d(4, 4, 3))
-    >>> receptive_field(net, (1, 1, 16, 16))[["receptive field", "jump"]].values.tolist()
+    >>> table = receptive_field(net, (1, 1, 16, 16))
+    >>> table[["receptive field", "jump"]].values.tolist()
     [[3, 1], [4, 2], [8, 2]]
     """
     import pandas as pd
@@ -562,7 +563,8 @@ def _positive_copy(model):
             return averaging[kind](module.output_size)
         if any(d != 1 for d in _ntuple(module.dilation, 1)):
             raise ValueError(
-                f"measured_receptive_field does not handle dilated max pooling ({name!r})"
+                "measured_receptive_field does not handle dilated max pooling "
+                f"({name!r})"
             )
         return averaging[kind](
             module.kernel_size,
