@@ -563,7 +563,9 @@ def extract_features(model: Any, data: Any, batch_size: int = 64) -> Any:
         its previous mode is restored afterwards.
     data : torch.Tensor, Dataset or DataLoader
         A float tensor ``(N, C, H, W)`` of preprocessed images; or a
-        ``Dataset`` whose items are ``(image tensor, label)`` (read in order,
+        dataset whose items are ``(image tensor, label)``: a ``Dataset`` or any
+        object with ``len`` and indexing, such as
+        :func:`lessons_lib.data.load_stamps` with a transform (read in order,
         ``batch_size`` at a time); or an iterable of ``(images, labels)``
         batches such as a ``DataLoader`` (read in its own order).
     batch_size : int
@@ -622,7 +624,11 @@ def extract_features(model: Any, data: Any, batch_size: int = 64) -> Any:
             (data[i : i + batch_size], None) for i in range(0, len(data), batch_size)
         )
         with_labels = False
-    elif isinstance(data, Dataset):
+    elif isinstance(data, Dataset) or (
+        hasattr(data, "__len__")
+        and hasattr(data, "__getitem__")
+        and not isinstance(data, (str, bytes, list, tuple))
+    ):
         batches = DataLoader(data, batch_size=batch_size, shuffle=False)
     elif hasattr(data, "__iter__") and not isinstance(data, (str, bytes)):
         batches = data

@@ -327,3 +327,14 @@ def test_transfer_recipe_end_to_end_with_an_untrained_resnet():
     assert all(torch.equal(v, after[k]) for k, v in backbone.items())  # incl. BN stats
     feats, labels = extract_features(model, TensorDataset(x, y))
     assert feats.shape == (n, 512) and torch.equal(labels, y)
+
+
+def test_extract_features_reads_the_stamps_dataset(lite0):
+    from lessons_lib.data import load_stamps
+
+    model, weights = lite0
+    small = weights.transforms()
+    small.crop_size, small.resize_size = [64], [72]
+    stamps = load_stamps("test", transform=small)
+    feats, labels = extract_features(model, stamps, batch_size=32)
+    assert feats.shape == (51, 1280) and labels.tolist() == stamps.targets
