@@ -32,6 +32,7 @@ __all__ = [
     "plot_history",
     "plot_confusion_matrix",
     "show_misclassified",
+    "show_top_predictions",
     "animate_sliding_window",
     "animate_conv1d",
 ]
@@ -1013,3 +1014,90 @@ def animate_conv1d(x, h, mode="full", interval=900):
     update(0)
     fig.tight_layout(h_pad=1.2)
     return _animation_html(fig, update, len(positions), interval)
+
+
+# ---------------------------------------------------------------------------
+# predictions of an ImageNet classifier
+# ---------------------------------------------------------------------------
+def show_top_predictions(image, probs, categories, k=5, title=None, axes=None):
+    """An image beside a bar chart of its ``k`` most probable classes.
+
+    Parameters
+    ----------
+    image : PIL image or array_like
+        ``(H, W)`` or ``(H, W, 3)`` (uint8 or floats in [0, 1]).
+    probs : array_like, shape (C,)
+        One probability per class (a softmax output), e.g. 1000 for ImageNet.
+    categories : sequence of str
+        ``C`` class names, in the order of ``probs``.
+    k : int
+        How many classes to show, 1 to ``C``.
+    title : str, optional
+        Title above the image.
+    axes : pair of matplotlib Axes, optional
+        Where to draw the image and the bars; a new figure if None.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    TypeError
+        ``k`` is not an int.
+    ValueError
+        ``probs`` is not 1-D, has negative values, or its length differs from
+        ``categories``; ``k`` is out of range; ``axes`` is not two Axes.
+
+    Examples
+    --------
+    >>> probs = [0.1, 0.7, 0.2]
+    >>> fig = show_top_predictions(np.zeros((8, 8)), probs, ["a", "b", "c"], k=2)
+    >>> [t.get_text() for t in fig.axes[1].get_yticklabels()]
+    ['b', 'c']
+    >>> plt.close(fig)
+    """
+    if hasattr(probs, "detach"):
+        probs = probs.detach().cpu().numpy()
+    p = np.asarray(probs, dtype=float)
+    if p.ndim != 1:
+        raise ValueError(f"probs must be 1-D (one number per class), got shape {p.shape}")
+    if (p < 0).any():
+        raise ValueError("probs must not be negative (pass a softmax output)")
+    categories = list(categories)
+    if len(categories) != len(p):
+        raise ValueError(
+            f"categories must name every class: {len(categories)} names for "
+            f"{len(p)} probabilities"
+        )
+    if not isinstance(k, numbers.Integral) or isinstance(k, bool):
+        raise TypeError(f"k must be an int, got {k!r}")
+    if not 1 <= k <= len(p):
+        raise ValueError(f"k must be between 1 and {len(p)}, got {k}")
+    img = _as_image(np.asarray(image), "image")
+    if axes is None:
+        fig, axes = plt.subplots(
+            1, 2, figsize=(7.0, 2.6), gridspec_kw={"width_ratios": [1, 1.4]}
+        )
+    else:
+        axes = list(axes)
+        if len(axes) != 2:
+            raise ValueError(f"axes must be two Axes (image, bars), got {len(axes)}")
+        fig = axes[0].figure
+    top = np.argsort(-p, kind="stable")[:k]
+    _draw_image(axes[0], img, title, "gray")
+    bars = axes[1].barh(np.arange(k), p[top], color="tab:blue")
+    axes[1].set_yticks(np.arange(k), [categories[i] for i in top])
+    axes[1].invert_yaxis()
+    axes[1].set_xlim(0, 1)
+    axes[1].set_xlabel("probability")
+    for bar, value in zip(bars, p[top]):
+        axes[1].text(
+            min(value + 0.02, 0.8),
+            bar.get_y() + bar.get_height() / 2,
+            f"{value:.1%}",
+            va="center",
+            fontsize=9,
+        )
+    fig.tight_layout()
+    return fig

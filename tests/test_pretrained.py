@@ -338,3 +338,31 @@ def test_extract_features_reads_the_stamps_dataset(lite0):
     stamps = load_stamps("test", transform=small)
     feats, labels = extract_features(model, stamps, batch_size=32)
     assert feats.shape == (51, 1280) and labels.tolist() == stamps.targets
+
+
+def test_show_top_predictions_orders_and_labels_the_bars():
+    import matplotlib.pyplot as plt
+
+    from lessons_lib.viz import show_top_predictions
+
+    probs = torch.tensor([0.05, 0.5, 0.1, 0.3, 0.05])
+    names = ["a", "b", "c", "d", "e"]
+    fig = show_top_predictions(np.zeros((6, 6, 3)), probs, names, k=3, title="x")
+    bars = fig.axes[1]
+    assert [t.get_text() for t in bars.get_yticklabels()] == ["b", "d", "c"]
+    widths = [p.get_width() for p in bars.patches]
+    np.testing.assert_allclose(widths, [0.5, 0.3, 0.1])
+    assert fig.axes[0].get_title() == "x"
+    plt.close(fig)
+    with pytest.raises(ValueError, match="names for"):
+        show_top_predictions(np.zeros((6, 6)), probs, names[:4])
+    with pytest.raises(ValueError, match="1-D"):
+        show_top_predictions(np.zeros((6, 6)), probs[None], names)
+    with pytest.raises(ValueError, match="negative"):
+        show_top_predictions(np.zeros((6, 6)), -probs, names)
+    with pytest.raises(ValueError, match="between 1 and 5"):
+        show_top_predictions(np.zeros((6, 6)), probs, names, k=6)
+    with pytest.raises(TypeError, match="k must be an int"):
+        show_top_predictions(np.zeros((6, 6)), probs, names, k=2.0)
+    with pytest.raises(ValueError, match="two Axes"):
+        show_top_predictions(np.zeros((6, 6)), probs, names, axes=[None])
