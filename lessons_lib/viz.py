@@ -1092,12 +1092,14 @@ def show_top_predictions(image, probs, categories, k=5, title=None, axes=None):
     axes[1].set_xlim(0, 1)
     axes[1].set_xlabel("probability")
     for bar, value in zip(bars, p[top]):
+        inside = value + 0.02 > 0.8  # no room on the right: write on the bar
         axes[1].text(
-            min(value + 0.02, 0.8),
+            0.8 if inside else value + 0.02,
             bar.get_y() + bar.get_height() / 2,
             f"{value:.1%}",
             va="center",
             fontsize=9,
+            color="white" if inside else "black",
         )
     fig.tight_layout()
     return fig
