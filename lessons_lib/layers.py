@@ -98,7 +98,8 @@ def _as_float(value, name: str, ndim=None, layout: str = "") -> np.ndarray:
     if ndim is not None and arr.ndim not in np.atleast_1d(ndim):
         want = " or ".join(f"{d}-D" for d in np.atleast_1d(ndim))
         raise ValueError(
-            f"{name} must be {want}{' with shape ' + layout if layout else ''}, got shape {arr.shape}"
+            f"{name} must be {want}{' with shape ' + layout if layout else ''}, "
+            f"got shape {arr.shape}"
         )
     if arr.size == 0:
         raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
@@ -109,7 +110,8 @@ def _check_dout(dout, shape, layer: str) -> np.ndarray:
     dout = _as_float(dout, "dout")
     if dout.shape != tuple(shape):
         raise ValueError(
-            f"dout must have the shape of the {layer} forward output {tuple(shape)}, got {dout.shape}"
+            f"dout must have the shape of the {layer} "
+            f"forward output {tuple(shape)}, got {dout.shape}"
         )
     return dout
 
@@ -117,7 +119,8 @@ def _check_dout(dout, shape, layer: str) -> np.ndarray:
 def _check_cache(cache, kind: str):
     if not (isinstance(cache, tuple) and len(cache) >= 1 and cache[0] == kind):
         raise TypeError(
-            f"cache must be the cache returned by {kind}_forward, got {type(cache).__name__}"
+            "cache must be the cache returned by "
+            f"{kind}_forward, got {type(cache).__name__}"
         )
     return cache[1:]
 
@@ -127,13 +130,15 @@ def _conv_inputs(x, w, b):
     w = _as_float(w, "w", 4, "(F, C, kh, kw)")
     if w.shape[1] != x.shape[1]:
         raise ValueError(
-            f"w has {w.shape[1]} input channels (shape {w.shape}) but x has {x.shape[1]} (shape {x.shape})"
+            f"w has {w.shape[1]} input channels (shape {w.shape}) "
+            f"but x has {x.shape[1]} (shape {x.shape})"
         )
     if b is not None:
         b = _as_float(b, "b", 1, "(F,)")
         if b.shape != (w.shape[0],):
             raise ValueError(
-                f"b must have shape ({w.shape[0]},), one value per filter, got {b.shape}"
+                f"b must have shape ({w.shape[0]},), "
+                f"one value per filter, got {b.shape}"
             )
     return x, w, b
 
@@ -145,7 +150,8 @@ def _pool_settings(x, kernel_size, stride, padding):
     ph, pw = _as_pair(padding, "padding", 0)
     if 2 * ph > kh or 2 * pw > kw:
         raise ValueError(
-            f"padding must be at most half the kernel size, got padding {(ph, pw)} for kernel {(kh, kw)}"
+            "padding must be at most half the kernel size, "
+            f"got padding {(ph, pw)} for kernel {(kh, kw)}"
         )
     return x, (kh, kw), (sh, sw), (ph, pw)
 
@@ -221,8 +227,10 @@ def conv_backward_naive(dout, cache):
     ``g * window`` into ``dw[f]`` and as ``g * w[f]`` into the window of
     ``dx``. Summing over all outputs gives
 
-    .. math:: \\frac{\\partial L}{\\partial w} = \\text{(input)} \\star g, \\qquad
-              \\frac{\\partial L}{\\partial x} = g \\ast w \\;\\text{(full convolution)}.
+    .. math::
+
+        \\frac{\\partial L}{\\partial w} = \\text{(input)} \\star g, \\qquad
+        \\frac{\\partial L}{\\partial x} = g \\ast w \\;\\text{(full convolution)}.
 
     Parameters
     ----------
@@ -243,7 +251,9 @@ def conv_backward_naive(dout, cache):
 
     Examples
     --------
-    >>> out, cache = conv_forward_naive(np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2)), np.zeros(1))
+    >>> out, cache = conv_forward_naive(
+    ...     np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2)), np.zeros(1)
+    ... )
     >>> dx, dw, db = conv_backward_naive(np.ones_like(out), cache)
     >>> dx[0, 0].tolist(), db.tolist()
     ([[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]], [4.0])
@@ -294,7 +304,8 @@ def conv_forward(x, w, b=None, stride=1, padding=0, dilation=1):
 
     Examples
     --------
-    >>> out, _ = conv_forward(np.arange(9.0).reshape(1, 1, 3, 3), np.ones((2, 1, 2, 2)), np.array([0.0, 100.0]))
+    >>> x = np.arange(9.0).reshape(1, 1, 3, 3)
+    >>> out, _ = conv_forward(x, np.ones((2, 1, 2, 2)), np.array([0.0, 100.0]))
     >>> out[0].tolist()
     [[[8.0, 12.0], [20.0, 24.0]], [[108.0, 112.0], [120.0, 124.0]]]
     """
@@ -567,7 +578,8 @@ def avg_pool_forward(x, kernel_size, stride=None, padding=0):
 
     Examples
     --------
-    >>> avg_pool_forward(np.array([[[[1.0, 5.0, 2.0, 0.0], [3.0, 7.0, 8.0, 6.0]]]]), 2)[0][0, 0].tolist()
+    >>> x = np.array([[[[1.0, 5.0, 2.0, 0.0], [3.0, 7.0, 8.0, 6.0]]]])
+    >>> avg_pool_forward(x, 2)[0][0, 0].tolist()
     [[4.0, 4.0]]
     """
     x, kernel, stride_hw, padding_hw = _pool_settings(x, kernel_size, stride, padding)
@@ -782,14 +794,16 @@ def dense_forward(x, w, b=None):
     w = _as_float(w, "w", 2, "(M, D)")
     if w.shape[1] != x.shape[1]:
         raise ValueError(
-            f"x has {x.shape[1]} features (shape {x.shape}) but w expects {w.shape[1]} (shape {w.shape})"
+            f"x has {x.shape[1]} features (shape {x.shape}) "
+            f"but w expects {w.shape[1]} (shape {w.shape})"
         )
     out = x @ w.T
     if b is not None:
         b = _as_float(b, "b", 1, "(M,)")
         if b.shape != (w.shape[0],):
             raise ValueError(
-                f"b must have shape ({w.shape[0]},), one value per output, got {b.shape}"
+                f"b must have shape ({w.shape[0]},), "
+                f"one value per output, got {b.shape}"
             )
         out = out + b
     return out, ("dense", x, w, b is not None, out.shape)
@@ -838,10 +852,15 @@ def softmax(scores):
 
 
 def softmax_cross_entropy(scores, y):
-    """Mean cross-entropy of the softmax of ``scores`` with the true classes ``y``, and its gradient.
+    """Softmax cross-entropy loss and its gradient.
 
-    .. math:: L = -\\frac{1}{N}\\sum_n \\log p_{n, y_n}, \\qquad
-              \\frac{\\partial L}{\\partial s_{n,k}} = \\frac{p_{n,k} - [k = y_n]}{N}
+    The loss is the mean cross-entropy of the softmax ``p`` of ``scores`` with
+    the true classes ``y``:
+
+    .. math::
+
+        L = -\\frac{1}{N}\\sum_n \\log p_{n, y_n}, \\qquad
+        \\frac{\\partial L}{\\partial s_{n,k}} = \\frac{p_{n,k} - [k = y_n]}{N}
 
     Parameters
     ----------
@@ -875,11 +894,13 @@ def softmax_cross_entropy(scores, y):
         raise TypeError(f"y must hold integer class labels, got dtype {y.dtype}")
     if y.shape != (scores.shape[0],):
         raise ValueError(
-            f"y must have shape ({scores.shape[0]},), one label per row of scores, got {y.shape}"
+            f"y must have shape ({scores.shape[0]},), "
+            f"one label per row of scores, got {y.shape}"
         )
     if y.min() < 0 or y.max() >= scores.shape[1]:
         raise ValueError(
-            f"y must be in 0..{scores.shape[1] - 1} (scores has {scores.shape[1]} classes), "
+            f"y must be in 0..{scores.shape[1] - 1} "
+            f"(scores has {scores.shape[1]} classes), "
             f"got values from {y.min()} to {y.max()}"
         )
     shifted = scores - scores.max(axis=1, keepdims=True)
@@ -918,7 +939,8 @@ def mse_loss(pred, target):
     target = _as_float(target, "target")
     if pred.shape != target.shape:
         raise ValueError(
-            f"pred and target must have the same shape, got {pred.shape} and {target.shape}"
+            "pred and target must have the same shape, "
+            f"got {pred.shape} and {target.shape}"
         )
     diff = pred - target
     return float(np.mean(diff**2)), 2.0 * diff / diff.size
@@ -928,10 +950,11 @@ def mse_loss(pred, target):
 # dropout and batch normalisation
 # ---------------------------------------------------------------------------
 def dropout_forward(x, p, training=True, rng=None):
-    """Inverted dropout: zero each value with probability ``p``, scale the rest by ``1/(1-p)``.
+    """Inverted dropout: zero each value with probability ``p``, scale up the rest.
 
-    The scaling keeps every value's expectation unchanged, so at evaluation
-    time (``training=False``) the layer does nothing.
+    The rest are scaled by ``1/(1-p)``. The scaling keeps every value's
+    expectation unchanged, so at evaluation time (``training=False``) the
+    layer does nothing.
 
     Parameters
     ----------
@@ -975,7 +998,8 @@ def dropout_forward(x, p, training=True, rng=None):
         return x.copy(), ("dropout", None, x.shape)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(
-            f"rng must be a numpy.random.Generator when training, got {type(rng).__name__}"
+            "rng must be a numpy.random.Generator "
+            f"when training, got {type(rng).__name__}"
         )
     mask = (rng.random(x.shape) >= p).astype(x.dtype) / x.dtype.type(1.0 - p)
     return x * mask, ("dropout", mask, x.shape)
@@ -998,11 +1022,13 @@ def dropout_backward(dout, cache):
 def _check_bn_state(array, name, channels):
     if not isinstance(array, np.ndarray) or not np.issubdtype(array.dtype, np.floating):
         raise TypeError(
-            f"{name} must be a float numpy array (it is updated in place), got {type(array).__name__}"
+            f"{name} must be a float numpy array (it is "
+            f"updated in place), got {type(array).__name__}"
         )
     if array.shape != (channels,):
         raise ValueError(
-            f"{name} must have shape ({channels},), one value per channel, got {array.shape}"
+            f"{name} must have shape ({channels},), "
+            f"one value per channel, got {array.shape}"
         )
 
 
@@ -1064,7 +1090,8 @@ def batchnorm_forward(
     for name, value in (("gamma", gamma), ("beta", beta)):
         if value.shape != (channels,):
             raise ValueError(
-                f"{name} must have shape ({channels},), one value per channel of x, got {value.shape}"
+                f"{name} must have shape ({channels},), one "
+                f"value per channel of x, got {value.shape}"
             )
     _check_bn_state(running_mean, "running_mean", channels)
     _check_bn_state(running_var, "running_var", channels)
@@ -1084,7 +1111,8 @@ def batchnorm_forward(
     if training:
         if count < 2:
             raise ValueError(
-                f"a training batch needs more than one value per channel, got x of shape {x.shape}"
+                "a training batch needs more than one value "
+                f"per channel, got x of shape {x.shape}"
             )
         mean = x.mean(axis=axes)
         var = x.var(axis=axes)
@@ -1106,8 +1134,11 @@ def batchnorm_backward(dout, cache):
     In training the batch mean and variance depend on every input, which
     gives, per channel over its ``m`` values,
 
-    .. math:: \\frac{\\partial L}{\\partial x} = \\frac{\\gamma}{m\\sqrt{\\sigma_B^2+\\epsilon}}
-              \\Big(m\\, g - \\textstyle\\sum g - \\hat x \\sum g \\hat x\\Big),
+    .. math::
+
+        \\frac{\\partial L}{\\partial x}
+        = \\frac{\\gamma}{m\\sqrt{\\sigma_B^2+\\epsilon}}
+        \\Big(m\\, g - \\textstyle\\sum g - \\hat x \\sum g \\hat x\\Big),
 
     with :math:`g = \\partial L / \\partial y`. In evaluation the statistics
     are constants and the layer is a per-channel affine map.
@@ -1119,7 +1150,9 @@ def batchnorm_backward(dout, cache):
 
     Examples
     --------
-    >>> out, cache = batchnorm_forward([[1.0], [3.0]], [1.0], [0.0], np.zeros(1), np.ones(1))
+    >>> out, cache = batchnorm_forward(
+    ...     [[1.0], [3.0]], [1.0], [0.0], np.zeros(1), np.ones(1)
+    ... )
     >>> dx, dgamma, dbeta = batchnorm_backward([[1.0], [1.0]], cache)
     >>> dx.ravel().round(6).tolist(), dbeta.tolist()
     ([0.0, 0.0], [2.0])
@@ -1183,7 +1216,8 @@ def numerical_gradient(f, x, dout=None, h=1e-6):
         raise TypeError(f"f must be callable, got {type(f).__name__}")
     if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
         raise TypeError(
-            f"x must be a float numpy array (it is perturbed in place), got {type(x).__name__}"
+            "x must be a float numpy array (it is "
+            f"perturbed in place), got {type(x).__name__}"
             + (f" of dtype {x.dtype}" if isinstance(x, np.ndarray) else "")
         )
     if not isinstance(h, numbers.Real) or isinstance(h, bool) or not h > 0:
@@ -1201,7 +1235,8 @@ def numerical_gradient(f, x, dout=None, h=1e-6):
         if dout is None:
             if plus.size != 1:
                 raise ValueError(
-                    f"f must return a scalar when dout is not given, got shape {plus.shape}"
+                    "f must return a scalar when dout is "
+                    f"not given, got shape {plus.shape}"
                 )
             grad[index] = (plus.item() - minus.item()) / (2 * h)
         else:
@@ -1280,14 +1315,16 @@ def gradient_check(f, inputs, grads, dout=None, h=1e-6):
     unknown = set(grads) - set(inputs)
     if unknown:
         raise ValueError(
-            f"grads names {sorted(unknown)}, which inputs lacks (inputs has {sorted(inputs)})"
+            f"grads names {sorted(unknown)}, which "
+            f"inputs lacks (inputs has {sorted(inputs)})"
         )
     errors = {}
     for name, analytic in grads.items():
         analytic = _as_float(analytic, f"grads[{name!r}]")
         if analytic.shape != np.shape(inputs[name]):
             raise ValueError(
-                f"grads[{name!r}] has shape {analytic.shape} but inputs[{name!r}] has shape "
+                f"grads[{name!r}] has shape {analytic.shape} "
+                f"but inputs[{name!r}] has shape "
                 f"{np.shape(inputs[name])}"
             )
         numeric = numerical_gradient(

@@ -25,7 +25,8 @@ __all__ = ["add_gaussian_noise", "add_salt_and_pepper", "mse", "psnr"]
 def _check_rng(rng) -> np.random.Generator:
     if not isinstance(rng, np.random.Generator):
         raise TypeError(
-            f"rng must be a numpy.random.Generator (e.g. np.random.default_rng(0)), got {type(rng).__name__}"
+            "rng must be a numpy.random.Generator (e.g. "
+            f"np.random.default_rng(0)), got {type(rng).__name__}"
         )
     return rng
 
@@ -40,7 +41,8 @@ def _check_image_nd(image, name="image") -> np.ndarray:
         raise TypeError(f"{name} must be an array of numbers, got dtype {arr.dtype}")
     if arr.ndim not in (2, 3) or arr.size == 0:
         raise ValueError(
-            f"{name} must be a non-empty 2-D (grey) or 3-D (colour) array, got shape {arr.shape}"
+            f"{name} must be a non-empty 2-D (grey) or "
+            f"3-D (colour) array, got shape {arr.shape}"
         )
     return arr
 
@@ -55,7 +57,8 @@ def _check_clip(clip):
         and clip[0] < clip[1]
     ):
         raise ValueError(
-            f"clip must be None or a pair (low, high) of numbers with low < high, got {clip!r}"
+            "clip must be None or a pair (low, high) "
+            f"of numbers with low < high, got {clip!r}"
         )
     return float(clip[0]), float(clip[1])
 
@@ -88,7 +91,8 @@ def add_gaussian_noise(image, sigma, rng, clip=(0, 255)):
 
     Examples
     --------
-    >>> noisy = add_gaussian_noise(np.full((200, 200), 100.0), 10, np.random.default_rng(0))
+    >>> rng = np.random.default_rng(0)
+    >>> noisy = add_gaussian_noise(np.full((200, 200), 100.0), 10, rng)
     >>> round(float(noisy.std()))
     10
     """
@@ -104,7 +108,9 @@ def add_gaussian_noise(image, sigma, rng, clip=(0, 255)):
 
 
 def add_salt_and_pepper(image, amount, rng, salt_fraction=0.5, low=0, high=255):
-    """Set a random fraction ``amount`` of the pixels to ``low`` (pepper) or ``high`` (salt).
+    """Set a random fraction ``amount`` of the pixels to pepper or salt.
+
+    Pepper pixels are set to ``low``, salt pixels to ``high``.
 
     Parameters
     ----------
@@ -132,7 +138,8 @@ def add_salt_and_pepper(image, amount, rng, salt_fraction=0.5, low=0, high=255):
 
     Examples
     --------
-    >>> noisy = add_salt_and_pepper(np.full((100, 100), 128, np.uint8), 0.1, np.random.default_rng(0))
+    >>> rng = np.random.default_rng(0)
+    >>> noisy = add_salt_and_pepper(np.full((100, 100), 128, np.uint8), 0.1, rng)
     >>> float(np.mean(noisy != 128))
     0.1
     """
@@ -167,13 +174,14 @@ def mse(reference, image):
     image = _as_array(image, "image", np.ndim(image)).astype(float)
     if reference.shape != image.shape:
         raise ValueError(
-            f"reference and image must have the same shape, got {reference.shape} and {image.shape}"
+            "reference and image must have the same shape, "
+            f"got {reference.shape} and {image.shape}"
         )
     return float(np.mean((reference - image) ** 2))
 
 
 def psnr(reference, image, data_range=255.0):
-    """Peak signal-to-noise ratio of ``image`` against the clean ``reference``, in decibels.
+    """Peak signal-to-noise ratio of ``image`` against the clean ``reference``.
 
     Parameters
     ----------
@@ -185,7 +193,7 @@ def psnr(reference, image, data_range=255.0):
     Returns
     -------
     float
-        ``inf`` if the images are equal.
+        In decibels; ``inf`` if the images are equal.
 
     Raises
     ------

@@ -110,7 +110,8 @@ def pool_output_size(n, kernel, stride=None, padding=0, ceil_mode=False) -> int:
         )
     if kernel > n + 2 * padding:
         raise ValueError(
-            f"the window ({kernel}) is longer than the padded input ({n + 2 * padding}); no output"
+            f"the window ({kernel}) is longer than the "
+            f"padded input ({n + 2 * padding}); no output"
         )
     span = n + 2 * padding - kernel
     out = (-(-span // stride) if ceil_mode else span // stride) + 1
@@ -144,7 +145,10 @@ def _windows(padded, kernel, stride, out_hw):
 def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False):
     """Max pooling: the largest value in each window.
 
-    .. math:: y[r, c] = \\max_{0 \\le i < k_h,\\ 0 \\le j < k_w} x[r s_h + i - p_h,\\; c s_w + j - p_w]
+    .. math::
+
+        y[r, c] = \\max_{0 \\le i < k_h,\\ 0 \\le j < k_w}
+                  x[r s_h + i - p_h,\\; c s_w + j - p_w]
 
     Padding never wins (it counts as minus infinity).
 

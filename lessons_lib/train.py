@@ -1,4 +1,6 @@
-"""A small, readable training loop for PyTorch classifiers, used by every training lesson.
+"""A small, readable training loop for PyTorch classifiers.
+
+Every training lesson uses it.
 
 - :func:`fit` trains for some epochs, measures loss and accuracy on the
   training and validation data after each one, keeps the best weights in a
@@ -79,7 +81,8 @@ def _check_loader(loader, name):
         or not hasattr(loader, "__iter__")
     ):
         raise TypeError(
-            f"{name} must be an iterable of (inputs, labels) batches such as a DataLoader, "
+            f"{name} must be an iterable of (inputs, "
+            "labels) batches such as a DataLoader, "
             f"got {type(loader).__name__}"
         )
 
@@ -104,7 +107,8 @@ def _labels_array(values, name):
     arr = np.asarray(values)
     if arr.ndim != 1 or not np.issubdtype(arr.dtype, np.integer):
         raise ValueError(
-            f"{name} must be a 1-D array of integer class labels, got shape {arr.shape} "
+            f"{name} must be a 1-D array of integer "
+            f"class labels, got shape {arr.shape} "
             f"and dtype {arr.dtype}"
         )
     return arr
@@ -146,8 +150,8 @@ def accuracy(scores, labels) -> float:
     predicted = scores.argmax(axis=1) if scores.ndim == 2 else scores
     if predicted.shape != labels.shape:
         raise ValueError(
-            f"scores give {predicted.shape[0] if predicted.ndim else 0} predictions for "
-            f"{labels.shape[0]} labels (scores shape {scores.shape})"
+            f"scores give {predicted.shape[0] if predicted.ndim else 0} predictions "
+            f"for {labels.shape[0]} labels (scores shape {scores.shape})"
         )
     return float(np.mean(predicted == labels))
 
@@ -182,12 +186,14 @@ def confusion_matrix(labels, predicted, num_classes: int) -> np.ndarray:
     predicted = _labels_array(predicted, "predicted")
     if labels.shape != predicted.shape:
         raise ValueError(
-            f"labels and predicted must have the same length, got {labels.shape} and {predicted.shape}"
+            "labels and predicted must have the same length, "
+            f"got {labels.shape} and {predicted.shape}"
         )
     for name, arr in (("labels", labels), ("predicted", predicted)):
         if arr.size and (arr.min() < 0 or arr.max() >= num_classes):
             raise ValueError(
-                f"{name} must be in 0..{num_classes - 1}, got values from {arr.min()} to {arr.max()}"
+                f"{name} must be in 0..{num_classes - 1}, "
+                f"got values from {arr.min()} to {arr.max()}"
             )
     counts = np.zeros((num_classes, num_classes), dtype=np.int64)
     np.add.at(counts, (labels, predicted), 1)
@@ -469,7 +475,8 @@ def fit(
         raise ValueError(f"monitor must be one of {_MONITORS}, got {monitor!r}")
     if monitor.startswith("val_") and val_loader is None:
         raise ValueError(
-            f"monitor={monitor!r} needs a val_loader; pass one or monitor a training number"
+            f"monitor={monitor!r} needs a val_loader; "
+            "pass one or monitor a training number"
         )
     if not isinstance(restore_best, bool):
         raise TypeError(f"restore_best must be True or False, got {restore_best!r}")

@@ -68,7 +68,8 @@ def _as_image(value, name: str) -> np.ndarray:
         arr = arr[..., 0]
     if arr.ndim == 3 and arr.shape[0] in (1, 3) and arr.shape[-1] not in (3, 4):
         raise ValueError(
-            f"{name} looks channels-first with shape {arr.shape}; pass it as (H, W, C), "
+            f"{name} looks channels-first with shape "
+            f"{arr.shape}; pass it as (H, W, C), "
             "for example with image.transpose(1, 2, 0)"
         )
     if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[-1] not in (3, 4)):
@@ -274,7 +275,9 @@ def show_matrices(
 
     Examples
     --------
-    >>> fig = show_matrices([np.eye(3), [[1, -1]]], titles=["image", "kernel"], kernels=(1,))
+    >>> fig = show_matrices(
+    ...     [np.eye(3), [[1, -1]]], titles=["image", "kernel"], kernels=(1,)
+    ... )
     >>> len(fig.axes)
     2
     >>> plt.close(fig)
@@ -328,7 +331,8 @@ def _check_image_list(images, titles):
         titles = list(titles)
         if len(titles) != len(images):
             raise ValueError(
-                f"titles must have one entry per image: {len(titles)} titles for {len(images)} images"
+                "titles must have one entry per image: "
+                f"{len(titles)} titles for {len(images)} images"
             )
     return images, titles
 
@@ -483,7 +487,9 @@ def plot_history(history, axes=None, title=None):
 
     Examples
     --------
-    >>> fig = plot_history({"epoch": [1, 2], "train_loss": [0.9, 0.5], "train_accuracy": [0.6, 0.8]})
+    >>> fig = plot_history(
+    ...     {"epoch": [1, 2], "train_loss": [0.9, 0.5], "train_accuracy": [0.6, 0.8]}
+    ... )
     >>> plt.close(fig)
     """
     import pandas as pd
@@ -644,7 +650,8 @@ def show_misclassified(
 
     Examples
     --------
-    >>> fig, shown = show_misclassified(np.zeros((3, 4, 4)), [0, 1, 1], [[2.0, 0.0], [3.0, 0.0], [0.0, 1.0]])
+    >>> scores = [[2.0, 0.0], [3.0, 0.0], [0.0, 1.0]]
+    >>> fig, shown = show_misclassified(np.zeros((3, 4, 4)), [0, 1, 1], scores)
     >>> shown.tolist()
     [1]
     >>> plt.close(fig)
@@ -677,7 +684,8 @@ def show_misclassified(
         (lambda c: str(c)) if class_names is None else (lambda c: str(class_names[c]))
     )
     titles = [
-        f"{names(labels[i])} → {names(predicted[i])}\n{probabilities[i, predicted[i]]:.0%}"
+        f"{names(labels[i])} → {names(predicted[i])}\n"
+        f"{probabilities[i, predicted[i]]:.0%}"
         for i in order
     ]
     fig = show_image_grid(
@@ -812,7 +820,8 @@ def animate_sliding_window(
     frames = out.size
     if frames > max_frames:
         raise ValueError(
-            f"the output has {frames} values, more than max_frames={max_frames}; use a smaller image"
+            f"the output has {frames} values, more than "
+            f"max_frames={max_frames}; use a smaller image"
         )
     rows, cols = padded.shape
     span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
@@ -1061,7 +1070,9 @@ def show_top_predictions(image, probs, categories, k=5, title=None, axes=None):
         probs = probs.detach().cpu().numpy()
     p = np.asarray(probs, dtype=float)
     if p.ndim != 1:
-        raise ValueError(f"probs must be 1-D (one number per class), got shape {p.shape}")
+        raise ValueError(
+            f"probs must be 1-D (one number per class), got shape {p.shape}"
+        )
     if (p < 0).any():
         raise ValueError("probs must not be negative (pass a softmax output)")
     categories = list(categories)

@@ -11,7 +11,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Print how long nbval took to run each notebook (all its cells, kernel start included)."""
+    """Print how long nbval took to run each notebook.
+
+    The time covers all its cells, kernel start included.
+    """
     seconds = defaultdict(float)
     for reports in terminalreporter.stats.values():
         for report in reports:

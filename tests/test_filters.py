@@ -139,8 +139,8 @@ def test_shrinking_window_median_equals_opencv_away_from_the_border(image):
     footprint=footprints().filter(lambda f: f[f.shape[0] // 2, f.shape[1] // 2]),
 )
 def test_dilate_and_erode_match_opencv(image, footprint):
-    # structuring elements contain their centre; otherwise a border window can be all outside,
-    # and OpenCV then returns the dtype's extreme value
+    # structuring elements contain their centre; otherwise a border window can be
+    # all outside, and OpenCV then returns the dtype's extreme value
     np.testing.assert_array_equal(
         fl.dilate(image, footprint), cv2.dilate(image, footprint)
     )

@@ -1,5 +1,8 @@
-"""Tests for :mod:`lessons_lib.layers`: every forward pass against ``torch.nn.functional``,
-every backward pass against ``torch.autograd`` and against finite differences."""
+"""Tests for :mod:`lessons_lib.layers` against PyTorch and finite differences.
+
+Every forward pass is checked against ``torch.nn.functional``, every backward
+pass against ``torch.autograd`` and against finite differences.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +24,11 @@ CASES = settings(
 
 
 def autograd(fn, *arrays, dout):
-    """Output of ``fn`` on float64 tensors made from ``arrays`` and the gradient of sum(out * dout) for each."""
+    """Output of ``fn`` and gradients of sum(out * dout), by torch.autograd.
+
+    ``fn`` runs on float64 tensors made from ``arrays``; there is one gradient
+    for each.
+    """
     tensors = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in arrays]
     out = fn(*tensors)
     out.backward(torch.as_tensor(dout, dtype=torch.float64))
@@ -360,7 +367,8 @@ def test_gradient_checker_catches_a_wrong_gradient():
                 L.conv_forward(np.zeros((1, 1, 5, 5)), np.zeros((1, 1, 3, 3)))[1],
             ),
             ValueError,
-            r"dout must have the shape of the convolution forward output \(1, 1, 3, 3\)",
+            r"dout must have the shape of the convolution forward output "
+            r"\(1, 1, 3, 3\)",
         ),
         (
             lambda: L.conv_backward(np.zeros((1, 1, 3, 3)), ("relu", None)),

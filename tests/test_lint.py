@@ -1,4 +1,4 @@
-"""The code style checks of pyproject.toml ([tool.ruff]) hold for the library, tests and lessons."""
+"""The [tool.ruff] checks of pyproject.toml hold for the library, tests and lessons."""
 
 import subprocess
 import sys

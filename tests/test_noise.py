@@ -1,4 +1,7 @@
-"""Tests for :mod:`lessons_lib.noise`: noise statistics, reproducibility, PSNR vs scikit-image."""
+"""Tests for :mod:`lessons_lib.noise`.
+
+Noise statistics, reproducibility, PSNR vs scikit-image.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""lessons_lib.notebook: setup_notebook makes random results repeatable; best_time measures honestly."""
+"""Tests for lessons_lib.notebook.
+
+setup_notebook makes random results repeatable; best_time measures honestly.
+"""
 
 import random
 import time
@@ -13,7 +16,8 @@ from lessons_lib.notebook import best_time, setup_notebook
 
 def draw_everything(seed):
     rng = setup_notebook(seed=seed)
-    legacy = np.random.rand(2)  # noqa: NPY002 - setup_notebook seeds the legacy generator too
+    # setup_notebook seeds the legacy generator too
+    legacy = np.random.rand(2)  # noqa: NPY002
     return (rng.normal(size=3), legacy, random.random(), torch.randn(3))
 
 

@@ -142,7 +142,8 @@ def test_page_renders_in_chromium(entry, server, browser):
 
     images = page.eval_on_selector_all(
         "main img",
-        "els => els.map(e => ({src: e.src.slice(0, 60), ok: e.complete && e.naturalWidth > 0}))",
+        "els => els.map(e => ({src: e.src.slice(0, 60),"
+        " ok: e.complete && e.naturalWidth > 0}))",
     )
     broken = [i["src"] for i in images if not i["ok"]]
     assert not broken, f"broken images: {broken}"

@@ -1,4 +1,7 @@
-"""Tests for :mod:`lessons_lib.train` (and the training plots of :mod:`lessons_lib.viz`) on tiny synthetic data."""
+"""Tests for :mod:`lessons_lib.train` on tiny synthetic data.
+
+The training plots of :mod:`lessons_lib.viz` are tested here too.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from lessons_lib.viz import plot_confusion_matrix, plot_history, show_misclassif
 
 
 def halves_dataset(n, seed):
-    """8x8 images: class 0 is bright on the left half, class 1 on the right half, plus noise."""
+    """8x8 noisy images: class 0 is bright on the left half, class 1 on the right."""
     g = torch.Generator().manual_seed(seed)
     labels = torch.randint(0, 2, (n,), generator=g)
     images = 0.3 * torch.randn(n, 1, 8, 8, generator=g)

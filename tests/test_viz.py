@@ -1,4 +1,7 @@
-"""lessons_lib.viz: figures hold what they claim, animations are stable, bad input is refused."""
+"""Tests for lessons_lib.viz.
+
+Figures hold what they claim, animations are stable, bad input is refused.
+"""
 
 import re
 
