@@ -19,6 +19,9 @@ The recipe of Part VI, one function per step:
   groups, the new classifier (``lr_head``) and the trainable part of the
   pretrained body (``lr_backbone``); ``trainable`` says what is frozen. The
   batch normalisation layers of the frozen part stay in evaluation mode;
+- :func:`split_efficientnet` cuts EfficientNet-Lite0 into a frozen trunk
+  and a trainable tail, so that the trunk's output is computed once and
+  only the last blocks run while fine-tuning;
 - :func:`learning_curve` and :func:`summarize_curve` repeat an experiment
   over labelled-set sizes and seeds and tabulate the spread;
 - :class:`SmallCNN` is the small network trained from scratch that every
@@ -51,6 +54,7 @@ __all__ = [
     "choose_weight_decay",
     "set_trainable",
     "fine_tune",
+    "split_efficientnet",
     "learning_curve",
     "summarize_curve",
     "SmallCNN",
@@ -870,6 +874,107 @@ def fine_tune(
             )
     model.eval()
     return pd.DataFrame(rows)
+
+
+class _EfficientNetTrunk(nn.Module):
+    """Stem and the first blocks of an EfficientNet-Lite: images to feature maps."""
+
+    def __init__(self, model, first_block):
+        super().__init__()
+        self.first_block = first_block
+        self.conv_stem, self.bn_stem = model._conv_stem, model._bn0
+        self.activation = model._swish
+        self.blocks = nn.ModuleList(model._blocks[:first_block])
+        self._rates = [_drop_rate(model, i) for i in range(first_block)]
+
+    def forward(self, images):
+        x = self.activation(self.bn_stem(self.conv_stem(images)))
+        for block, rate in zip(self.blocks, self._rates):
+            x = block(x, drop_connect_rate=rate)
+        return x
+
+
+class _EfficientNetTail(nn.Module):
+    """The last blocks, the head convolution and the classifier: maps to scores."""
+
+    def __init__(self, model, first_block):
+        super().__init__()
+        self.first_block = first_block
+        self.blocks = nn.ModuleList(model._blocks[first_block:])
+        self.conv_head, self.bn_head = model._conv_head, model._bn1
+        self.activation, self.pool = model._swish, model._avg_pooling
+        self.dropout, self.fc = model._dropout, model._fc
+        self._rates = [
+            _drop_rate(model, first_block + i) for i in range(len(self.blocks))
+        ]
+
+    def forward(self, x):
+        for block, rate in zip(self.blocks, self._rates):
+            x = block(x, drop_connect_rate=rate)
+        x = self.activation(self.bn_head(self.conv_head(x)))
+        return self.fc(self.dropout(self.pool(x).flatten(1)))
+
+
+def _drop_rate(model, index):
+    # EfficientNet's stochastic depth: the rate grows linearly with the block
+    rate = model._global_params.drop_connect_rate
+    return rate * index / len(model._blocks) if rate else rate
+
+
+def split_efficientnet(model, first_block):
+    """Cut an EfficientNet-Lite into a trunk and a tail at block ``first_block``.
+
+    ``tail(trunk(x))`` computes exactly ``model(x)`` (the same modules, in
+    the same order). The trunk is the part a fine-tuning of the last blocks
+    freezes: run it once over the data (in evaluation mode, under
+    ``torch.no_grad()``) and train the tail on its output. Both share their
+    modules with ``model``: training the tail trains the model.
+
+    Parameters
+    ----------
+    model : efficientnet_lite_pytorch.EfficientNet
+        As :func:`lessons_lib.pretrained.load_pretrained` builds it.
+    first_block : int
+        Index of the first block that trains, ``0 .. len(model._blocks)``
+        (16 blocks in EfficientNet-Lite0; 16 leaves only the head
+        convolution and the classifier in the tail).
+
+    Returns
+    -------
+    trunk, tail : torch.nn.Module
+        The tail's classifier is named ``fc``.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not an EfficientNet (it has no ``_blocks``).
+    ValueError
+        If ``first_block`` is outside ``0 .. len(model._blocks)``.
+
+    Examples
+    --------
+    >>> from lessons_lib.pretrained import load_pretrained
+    >>> model, _ = load_pretrained(weights=None)
+    >>> trunk, tail = split_efficientnet(model, 14)
+    >>> x = torch.randn(2, 3, 64, 64)
+    >>> maps = trunk(x)
+    >>> tuple(maps.shape), torch.allclose(tail(maps), model(x), atol=1e-5)
+    ((2, 192, 2, 2), True)
+    """
+    _check_model(model)
+    needed = ("_blocks", "_conv_stem", "_conv_head", "_fc", "_global_params")
+    if not all(hasattr(model, name) for name in needed):
+        raise TypeError(
+            "model must be an EfficientNet of efficientnet_lite_pytorch (with "
+            f"_blocks, _conv_head and _fc), got {type(model).__name__}"
+        )
+    first_block = _as_int(first_block, "first_block", 0)
+    if first_block > len(model._blocks):
+        raise ValueError(
+            f"first_block must be at most {len(model._blocks)} (the number of "
+            f"blocks), got {first_block}"
+        )
+    return _EfficientNetTrunk(model, first_block), _EfficientNetTail(model, first_block)
 
 
 # ---------------------------------------------------------------------------

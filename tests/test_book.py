@@ -128,3 +128,16 @@ def test_notebook_is_stored_executed_and_honest(path):
             )
     assert asserts >= 5, "a lesson asserts what it claims"
     assert path.stat().st_size < 5_000_000, "keep stored outputs small"
+
+
+def test_xdist_groups_name_real_notebooks_and_keep_each_notebook_whole():
+    from conftest import TRAINING_NOTEBOOKS, xdist_group_of
+
+    stems = {p.stem for p in NOTEBOOKS}
+    assert TRAINING_NOTEBOOKS <= stems, TRAINING_NOTEBOOKS - stems
+    groups = {p.stem: xdist_group_of(p) for p in NOTEBOOKS}
+    assert all(groups[s] == "training" for s in TRAINING_NOTEBOOKS)
+    light = {g for s, g in groups.items() if s not in TRAINING_NOTEBOOKS}
+    assert len(light) == len(stems) - len(TRAINING_NOTEBOOKS)
+    assert xdist_group_of(ROOT / "tests" / "test_site.py") == "site"
+    assert xdist_group_of(ROOT / "tests" / "test_conv.py") is None

@@ -18,6 +18,8 @@ def test_ruff_finds_nothing():
             "tests",
             "book",
             ".ci/execute-notebooks",
+            "conftest.py",
+            "data",
         ],
         cwd=ROOT,
         capture_output=True,

@@ -183,3 +183,17 @@ def test_committed_checkpoint_loads_with_its_checksum():
     model = load_fashion_resnet()
     assert model(torch.zeros(1, 1, 28, 28)).shape == (1, 10)
     assert (ROOT / "data" / "resnet_fashion.pt").stat().st_size <= 5 * 2**20
+
+
+def test_training_script_command_line_runs_a_few_steps(tmp_path, capsys):
+    spec = importlib.util.spec_from_file_location(
+        "make_resnet_fashion", ROOT / "data" / "make_resnet_fashion.py"
+    )
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert script.SETTINGS["epochs"] == 15  # the committed run
+    argv = ["--epochs", "1", "--max-steps", "2", "--out", str(tmp_path)]
+    assert script.main(argv) == 0
+    digest = capsys.readouterr().out.split("SHA-256 ")[-1].strip()
+    assert load_fashion_resnet(tmp_path / "resnet_fashion.pt", sha256=digest)
+    assert (tmp_path / "resnet_fashion_settings.json").is_file()

@@ -23,6 +23,7 @@ from lessons_lib.transfer import (
     l2_normalize,
     learning_curve,
     set_trainable,
+    split_efficientnet,
     stratified_folds,
     summarize_curve,
     train_linear_probe,
@@ -455,3 +456,50 @@ def test_small_cnn_takes_any_size_and_checks_its_arguments():
         SmallCNN(3, dropout=1.0)
     with pytest.raises(TypeError, match="width must be an int"):
         SmallCNN(3, width=2.5)
+
+
+@pytest.mark.parametrize("first_block", [0, 9, 14, 16])
+def test_split_efficientnet_tail_of_trunk_is_the_model(first_block):
+    torch.manual_seed(0)
+    model, _ = load_pretrained(weights=None)
+    replace_classifier(model, 3)
+    model.eval()
+    trunk, tail = split_efficientnet(model, first_block)
+    x = torch.randn(2, 3, 48, 48)
+    with torch.no_grad():
+        torch.testing.assert_close(tail(trunk(x)), model(x), atol=1e-5, rtol=1e-4)
+    # the tail shares its modules with the model: the blocks it holds are the last
+    assert len(tail.blocks) == len(model._blocks) - first_block
+    assert tail.fc is model._fc
+    assert set(map(id, tail.parameters())) <= set(map(id, model.parameters()))
+    trunk_ids = set(map(id, trunk.parameters()))
+    assert trunk_ids.isdisjoint(set(map(id, tail.blocks.parameters())))
+
+
+def test_split_efficientnet_trains_the_tail_with_fine_tune():
+    torch.manual_seed(0)
+    model, _ = load_pretrained(weights=None)
+    replace_classifier(model, 2)
+    trunk, tail = split_efficientnet(model, 15)
+    images, labels = halves_images(8, seed=0, size=32)
+    with torch.no_grad():
+        maps = trunk.eval()(images)
+    before = model._blocks[15]._project_conv.weight.detach().clone()
+    frozen = model._blocks[3]._project_conv.weight.detach().clone()
+    fine_tune(tail, (maps, labels), epochs=1, lr_head=1e-2, batch_size=4)
+    assert not torch.equal(before, model._blocks[15]._project_conv.weight)
+    assert torch.equal(frozen, model._blocks[3]._project_conv.weight)
+
+
+def test_split_efficientnet_rejects_other_networks_and_bad_blocks():
+    model, _ = load_pretrained(weights=None)
+    with pytest.raises(TypeError, match="must be an EfficientNet"):
+        split_efficientnet(torch.nn.Linear(2, 2), 1)
+    with pytest.raises(TypeError, match="model must be a torch.nn.Module"):
+        split_efficientnet("net", 1)
+    with pytest.raises(ValueError, match="first_block must be at most 16"):
+        split_efficientnet(model, 17)
+    with pytest.raises(ValueError, match="first_block must be at least 0"):
+        split_efficientnet(model, -1)
+    with pytest.raises(TypeError, match="first_block must be an int"):
+        split_efficientnet(model, 2.0)

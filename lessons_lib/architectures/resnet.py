@@ -497,7 +497,7 @@ FASHION_MEAN, FASHION_STD = 0.2860, 0.3530
 FASHION_CHECKPOINT = Path(__file__).resolve().parents[2] / "data" / "resnet_fashion.pt"
 
 #: SHA-256 of ``data/resnet_fashion.pt`` as committed.
-FASHION_SHA256 = "513429e28be2892f2e2c601fa580d6587230f08950394b2bc2c61b904488532e"
+FASHION_SHA256 = "d0eb1b3d05daa082db5764baa497ea436c2858d8ee6671c3c6a86d37935e60f5"
 
 
 def fashion_resnet():
